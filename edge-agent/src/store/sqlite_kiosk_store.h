@@ -1,0 +1,85 @@
+// SqliteKioskStore: KioskStore on one SQLite file in WAL mode with synchronous=FULL.
+//
+// Writes go through one connection guarded by write_mu_, each business operation in a
+// single BEGIN IMMEDIATE ... COMMIT that also appends its outbox events, so a crash at
+// any instant leaves the whole operation or none of it. Reads use a small pool of
+// separate connections and never wait for a writer's fsync. The catalog snapshot is
+// kept in memory and swapped after each committed change that touches products.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/kiosk_store.h"
+#include "store/sqlite_conn.h"
+#include "vend/events.h"
+
+namespace vend::edge::store {
+
+class SqliteKioskStore final : public core::KioskStore {
+ public:
+  // Opens or creates the database at `path`, applies migrations and binds it to
+  // `machine_id`. Fails (kConflict) when the file belongs to another machine or was
+  // written by a newer schema.
+  static Result<std::unique_ptr<SqliteKioskStore>> Open(const std::string& path,
+                                                        const std::string& machine_id,
+                                                        int readers = 4);
+  ~SqliteKioskStore() override;
+
+  std::shared_ptr<const std::vector<core::Product>> Products() override;
+  Result<core::Product> GetProduct(int64_t id) override;
+  Result<CreatedCustomer> CreateCustomer(const std::string& user_name) override;
+  Result<core::Customer> GetCustomer(int64_t id, const std::string& user_name) override;
+  Result<core::Customer> Deposit(int64_t customer_id, const std::string& user_name, Money amount,
+                                 Money max_deposit) override;
+  Result<core::OrderResult> Buy(const core::BuyRequest& req) override;
+  Result<core::OrderResult> Refund(const core::RefundRequest& req) override;
+  Result<std::vector<core::Order>> Orders(int64_t customer_id,
+                                          const std::string& user_name) override;
+  Status SeedCatalog(const std::vector<core::Product>& products) override;
+  Result<core::OutboxStats> Outbox() override;
+
+  // Unacknowledged events with seq > after_seq, ascending, at most `limit`.
+  Result<std::vector<schemas::Event>> PendingEvents(int64_t after_seq, int limit);
+  // The cloud has durably applied every event up to `upto`: drop them from the outbox.
+  Status Acknowledge(int64_t upto);
+
+  const std::string& machine_id() const { return machine_id_; }
+
+ private:
+  SqliteKioskStore(std::string path, std::string machine_id);
+
+  // Runs `body` inside one write transaction on the writer connection. The body
+  // returns a non-ok Status (or throws SqliteError) to roll everything back. When
+  // *products_changed is true after the body, the catalog snapshot is reloaded after the
+  // commit, before any other write can start.
+  Status WriteTx(const std::function<Status(SqliteConn&)>& body,
+                 const bool* products_changed = nullptr);
+  // Leases a reader connection for `body`.
+  template <typename T>
+  Result<T> Read(const std::function<Result<T>(SqliteConn&)>& body);
+
+  // Appends events to the outbox with the next seqs. Writer connection, inside WriteTx.
+  void AppendEvents(SqliteConn& db, std::vector<schemas::EventData> events);
+  std::vector<core::Product> LoadProducts(SqliteConn& db);
+  void RefreshProducts(SqliteConn& db);  // writer only, under write_mu_
+
+  const std::string path_;
+  const std::string machine_id_;
+
+  std::mutex write_mu_;  // guards writer_ and every write transaction
+  std::unique_ptr<SqliteConn> writer_;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<SqliteConn>> readers_;  // idle readers
+
+  std::mutex products_mu_;  // guards the pointer, not the immutable vector behind it
+  std::shared_ptr<const std::vector<core::Product>> products_;
+};
+
+}  // namespace vend::edge::store
