@@ -152,11 +152,14 @@ HttpResponse KioskApi::Handle(const HttpRequest& req) {
   } else {
     resp = Dispatch(req, route);
   }
-  if (resp.status == 500) {
+  if (resp.status >= 500) {
     // The details go to the log only; the client sees a generic message and the id.
-    spdlog::error("internal error request_id={} route={} detail={}", req.request_id, route,
-                  resp.body);
-    resp = ErrorResponse(Status(Code::kInternal, "internal", ""), req.request_id);
+    spdlog::error("server error request_id={} route={} status={} detail={}", req.request_id,
+                  route, resp.status, resp.body);
+    resp = ErrorResponse(resp.status == 503 ? Status(Code::kUnavailable, "busy",
+                                                     "the machine is busy, please try again")
+                                            : Status(Code::kInternal, "internal", ""),
+                         req.request_id);
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -185,11 +188,11 @@ HttpResponse KioskApi::Dispatch(const HttpRequest& req, std::string& route) {
 
   if (seg.size() == 1 && seg[0] == "healthz") {
     route = "/healthz";
-    return get ? Health() : method_not_allowed("GET");
+    return get ? Health() : method_not_allowed("GET, HEAD");
   }
   if (seg.size() == 1 && seg[0] == "metrics") {
     route = "/metrics";
-    if (!get) return method_not_allowed("GET");
+    if (!get) return method_not_allowed("GET, HEAD");
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = metrics_.Render();
@@ -197,14 +200,16 @@ HttpResponse KioskApi::Dispatch(const HttpRequest& req, std::string& route) {
   }
   if (seg.empty() || seg[0] != "api") {
     route = "static";
-    return get ? ServeStatic(req) : method_not_allowed("GET");
+    return get ? ServeStatic(req) : method_not_allowed("GET, HEAD");
   }
   if (seg.size() < 3 || seg[1] != "v1") return Error(NotFound("no such API route"));
 
   auto params = Params::FromRequest(req);
   const std::string& collection = seg[2];
   const std::optional<int64_t> path_id = seg.size() >= 4 ? PathId(seg[3]) : std::nullopt;
-  if (seg.size() >= 4 && !path_id) return Error(NotFound("no such " + collection));
+  if (seg.size() >= 4 && !path_id) {
+    return Error(NotFound(collection == "users" ? "user not found" : "product not found"));
+  }
   const int64_t id = path_id.value_or(0);
   const std::string action = seg.size() == 5 ? seg[4] : "";
   if (seg.size() > 5) return Error(NotFound("no such API route"));
@@ -212,11 +217,11 @@ HttpResponse KioskApi::Dispatch(const HttpRequest& req, std::string& route) {
   if (collection == "products") {
     if (seg.size() == 3) {
       route = "/api/v1/products";
-      return get ? Products() : method_not_allowed("GET");
+      return get ? Products() : method_not_allowed("GET, HEAD");
     }
     if (seg.size() == 4) {
       route = "/api/v1/products/{id}";
-      if (!get) return method_not_allowed("GET");
+      if (!get) return method_not_allowed("GET, HEAD");
       auto p = store_.GetProduct(id);
       return p.ok() ? JsonResponse(200, ProductJson(*p)) : Error(p.status());
     }
@@ -271,13 +276,13 @@ HttpResponse KioskApi::Dispatch(const HttpRequest& req, std::string& route) {
     }
     if (seg.size() == 4) {
       route = "/api/v1/users/{id}";
-      if (!get) return method_not_allowed("GET");
+      if (!get) return method_not_allowed("GET, HEAD");
     } else if (action == "add_balance") {
       route = "/api/v1/users/{id}/add_balance";
       if (!post) return method_not_allowed("POST");
     } else if (action == "orders") {
       route = "/api/v1/users/{id}/orders";
-      if (!get) return method_not_allowed("GET");
+      if (!get) return method_not_allowed("GET, HEAD");
     } else {
       return Error(NotFound("no such API route"));
     }
