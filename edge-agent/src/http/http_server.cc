@@ -6,6 +6,7 @@
 #include <pplx/threadpool.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 
 #include "vend/ids.h"
@@ -46,25 +47,40 @@ struct HttpServer::Impl {
                  ms);
   }
 
+  // The request body, read in pieces: at most `max` bytes are kept and anything past the
+  // limit is read and dropped, so memory stays bounded whatever a client announces or
+  // streams (cpprestsdk answers only after the whole request has been read).
+  struct BodyReader {
+    concurrency::streams::streambuf<uint8_t> in;
+    size_t max;
+    bool too_large;
+    std::string body;
+    std::array<uint8_t, 64 * 1024> chunk;
+  };
+
+  static pplx::task<void> ReadBody(std::shared_ptr<BodyReader> r) {
+    return r->in.getn(r->chunk.data(), r->chunk.size()).then([r](size_t n) {
+      if (n == 0) return pplx::task_from_result();
+      if (!r->too_large && r->body.size() + n > r->max) {
+        r->too_large = true;
+        std::string().swap(r->body);
+      }
+      if (!r->too_large) r->body.append(reinterpret_cast<const char*>(r->chunk.data()), n);
+      return ReadBody(r);
+    });
+  }
+
   void OnRequest(http_request req) {
     const auto start = std::chrono::steady_clock::now();
     std::string request_id = NewUuid();
-    // Refuse an oversized body before reading it.
-    if (req.headers().content_length() > max_body_bytes) {
-      Reply(req,
-            ErrorResponse(Status(Code::kTooLarge, "payload_too_large",
-                                 "request body is over " + std::to_string(max_body_bytes) +
-                                     " bytes"),
-                          request_id),
-            request_id, start);
-      return;
-    }
-    req.extract_vector()
-        .then([this, req, request_id, start](pplx::task<std::vector<unsigned char>> body) mutable {
-          HttpRequest in;
+    auto reader = std::make_shared<BodyReader>();
+    reader->in = req.body().streambuf();
+    reader->max = max_body_bytes;
+    reader->too_large = req.headers().content_length() > max_body_bytes;
+    ReadBody(reader)
+        .then([this, req, request_id, start, reader](pplx::task<void> read) mutable {
           try {
-            auto bytes = body.get();
-            in.body.assign(bytes.begin(), bytes.end());
+            read.get();
           } catch (const std::exception& e) {
             spdlog::warn("http body read failed request_id={} error={}", request_id, e.what());
             Reply(req,
@@ -72,6 +88,17 @@ struct HttpServer::Impl {
                   request_id, start);
             return;
           }
+          if (reader->too_large) {
+            Reply(req,
+                  ErrorResponse(Status(Code::kTooLarge, "payload_too_large",
+                                       "request body is over " + std::to_string(max_body_bytes) +
+                                           " bytes"),
+                                request_id),
+                  request_id, start);
+            return;
+          }
+          HttpRequest in;
+          in.body = std::move(reader->body);
           in.method = req.method();
           in.path = req.relative_uri().path();
           in.query = req.relative_uri().query();

@@ -55,6 +55,14 @@ std::optional<int64_t> PathId(const std::string& s) {
   return v;
 }
 
+// Clients may send any method name; metrics keep a bounded set of series.
+const char* MethodLabel(const std::string& method) {
+  for (const char* m : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == m) return m;
+  }
+  return "other";
+}
+
 std::vector<std::string> Segments(const std::string& path) {
   std::vector<std::string> out;
   std::string cur;
@@ -161,11 +169,12 @@ HttpResponse KioskApi::Handle(const HttpRequest& req) {
                                             : Status(Code::kInternal, "internal", ""),
                          req.request_id);
   }
+  if (req.method == "HEAD") resp.body.clear();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_
       .GetCounter("vend_edge_http_requests_total", "HTTP requests by route, method and status",
-                  {{"route", route}, {"method", req.method}, {"status", std::to_string(resp.status)}})
+                  {{"route", route}, {"method", MethodLabel(req.method)}, {"status", std::to_string(resp.status)}})
       .Inc();
   metrics_
       .GetHistogram("vend_edge_http_request_duration_seconds", "HTTP request latency by route",
@@ -383,7 +392,7 @@ HttpResponse KioskApi::ServeStatic(const HttpRequest& req) {
   ss << in.rdbuf();
   HttpResponse resp;
   resp.content_type = ContentTypeFor(full);
-  resp.body = req.method == "HEAD" ? std::string() : ss.str();
+  resp.body = ss.str();
   resp.headers.emplace_back("Cache-Control", "no-cache");
   resp.headers.emplace_back("X-Content-Type-Options", "nosniff");
   return resp;
