@@ -1,13 +1,13 @@
 // vend-edge: the agent on one vending machine. Wires the SQLite store, the kiosk API
 // and the HTTP server together; all behaviour lives in those modules.
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/catalog.h"
 #include "http/http_server.h"
@@ -42,24 +42,24 @@ int Fail(const Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "vend-edge " VEND_VERSION
-      " - the VendFleet agent of one vending machine.\n"
-      "Serves the kiosk touch screen (REST API under /api/v1 and the web UI at /) from a\n"
-      "local SQLite database and keeps selling with no network."};
-  std::string machine_id, db_path, listen = "127.0.0.1:8080", catalog, static_dir, log_level = "info";
+  CLI::App app{"vend-edge " VEND_VERSION
+               " - the VendFleet agent of one vending machine.\n"
+               "Serves the kiosk touch screen (REST API under /api/v1 and the web UI at /) from a\n"
+               "local SQLite database and keeps selling with no network."};
+  std::string machine_id, db_path, listen = "127.0.0.1:8080", catalog, static_dir,
+                                   log_level = "info";
   int64_t max_deposit = 100000;
   size_t max_body = 64 * 1024;
   size_t threads = 8;
-  app.add_option("--machine-id", machine_id, "This machine's id ([A-Za-z0-9_-]{1,64})")
-      ->required();
+  app.add_option("--machine-id", machine_id, "This machine's id ([A-Za-z0-9_-]{1,64})")->required();
   app.add_option("--db", db_path, "SQLite database file (created if missing)")->required();
   app.add_option("--listen", listen, "HOST:PORT of the kiosk HTTP server")->capture_default_str();
   app.add_option("--catalog", catalog,
                  "JSON catalog seeding a standalone machine; products already in the "
                  "database are left as they are")
       ->check(CLI::ExistingFile);
-  app.add_option("--static-dir", static_dir, "Kiosk UI files (default: <prefix>/share/vend-edge/kiosk)");
+  app.add_option("--static-dir", static_dir,
+                 "Kiosk UI files (default: <prefix>/share/vend-edge/kiosk)");
   app.add_option("--max-deposit", max_deposit, "Largest add_balance amount in cents")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 53));

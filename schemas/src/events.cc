@@ -1,9 +1,9 @@
 #include "vend/events.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
+#include "codec_util.h"
 #include "vend/json_fields.h"
 
 namespace vend::schemas {
@@ -15,24 +15,12 @@ constexpr int64_t kMaxMoney = INT64_MAX;
 constexpr size_t kMaxUserName = 128;
 constexpr size_t kMaxText = 256;
 
-// Reads a field into `out` or returns early with the field's error.
-#define VEND_READ(out, expr)             \
-  do {                                   \
-    auto r_ = (expr);                    \
-    if (!r_.ok()) return r_.status();    \
-    out = std::move(r_).value();         \
-  } while (0)
-
-template <typename... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using internal::Overloaded;
 
 Result<EventData> DecodeOrderCreated(const json& d) {
-  if (auto s = vend::json::OnlyKeys(d, {"order_id", "order_uuid", "customer_id", "user_name",
-                                        "product_id", "price", "balance_after"},
+  if (auto s = vend::json::OnlyKeys(d,
+                                    {"order_id", "order_uuid", "customer_id", "user_name",
+                                     "product_id", "price", "balance_after"},
                                     "order.created data");
       !s.ok())
     return s;
@@ -48,8 +36,9 @@ Result<EventData> DecodeOrderCreated(const json& d) {
 }
 
 Result<EventData> DecodeOrderRefunded(const json& d) {
-  if (auto s = vend::json::OnlyKeys(d, {"order_id", "order_uuid", "customer_id", "user_name",
-                                        "product_id", "amount", "balance_after"},
+  if (auto s = vend::json::OnlyKeys(d,
+                                    {"order_id", "order_uuid", "customer_id", "user_name",
+                                     "product_id", "amount", "balance_after"},
                                     "order.refunded data");
       !s.ok())
     return s;
@@ -65,9 +54,9 @@ Result<EventData> DecodeOrderRefunded(const json& d) {
 }
 
 Result<EventData> DecodeBalanceDeposited(const json& d) {
-  if (auto s = vend::json::OnlyKeys(d, {"deposit_id", "deposit_uuid", "customer_id", "user_name",
-                                        "amount", "balance_after"},
-                                    "balance.deposited data");
+  if (auto s = vend::json::OnlyKeys(
+          d, {"deposit_id", "deposit_uuid", "customer_id", "user_name", "amount", "balance_after"},
+          "balance.deposited data");
       !s.ok())
     return s;
   BalanceDeposited e;
@@ -119,34 +108,31 @@ Result<EventData> DecodeCommandOutcome(const json& d, bool rejected) {
 }  // namespace
 
 std::string_view EventType(const EventData& data) {
-  return std::visit(Overloaded{
-                        [](const OrderCreated&) { return std::string_view("order.created"); },
-                        [](const OrderRefunded&) { return std::string_view("order.refunded"); },
-                        [](const BalanceDeposited&) {
-                          return std::string_view("balance.deposited");
-                        },
-                        [](const StockChanged&) { return std::string_view("stock.changed"); },
-                        [](const CommandApplied&) { return std::string_view("command.applied"); },
-                        [](const CommandRejected&) {
-                          return std::string_view("command.rejected");
-                        },
-                    },
-                    data);
+  return std::visit(
+      Overloaded{
+          [](const OrderCreated&) { return std::string_view("order.created"); },
+          [](const OrderRefunded&) { return std::string_view("order.refunded"); },
+          [](const BalanceDeposited&) { return std::string_view("balance.deposited"); },
+          [](const StockChanged&) { return std::string_view("stock.changed"); },
+          [](const CommandApplied&) { return std::string_view("command.applied"); },
+          [](const CommandRejected&) { return std::string_view("command.rejected"); },
+      },
+      data);
 }
 
 json EncodeEventData(const EventData& data) {
   return std::visit(
       Overloaded{
           [](const OrderCreated& e) {
-            return json{{"order_id", e.order_id},       {"order_uuid", e.order_uuid},
-                        {"customer_id", e.customer_id}, {"user_name", e.user_name},
-                        {"product_id", e.product_id},   {"price", e.price},
+            return json{{"order_id", e.order_id},          {"order_uuid", e.order_uuid},
+                        {"customer_id", e.customer_id},    {"user_name", e.user_name},
+                        {"product_id", e.product_id},      {"price", e.price},
                         {"balance_after", e.balance_after}};
           },
           [](const OrderRefunded& e) {
-            return json{{"order_id", e.order_id},       {"order_uuid", e.order_uuid},
-                        {"customer_id", e.customer_id}, {"user_name", e.user_name},
-                        {"product_id", e.product_id},   {"amount", e.amount},
+            return json{{"order_id", e.order_id},          {"order_uuid", e.order_uuid},
+                        {"customer_id", e.customer_id},    {"user_name", e.user_name},
+                        {"product_id", e.product_id},      {"amount", e.amount},
                         {"balance_after", e.balance_after}};
           },
           [](const BalanceDeposited& e) {

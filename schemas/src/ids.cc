@@ -26,7 +26,7 @@ std::string NewUuid() {
   using namespace std::chrono;
   uint64_t ms = static_cast<uint64_t>(
       duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-  uint64_t hi = (ms << 16) | 0x7000 | (RandomU64() & 0x0fff);              // time, ver 7
+  uint64_t hi = (ms << 16) | 0x7000 | (RandomU64() & 0x0fff);                   // time, ver 7
   uint64_t lo = (RandomU64() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
   char buf[37];
   std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
@@ -89,8 +89,8 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
   };
   int y, mo, d, h, mi, se;
   if (s.size() < 20 || !digits(0, 4, y) || s[4] != '-' || !digits(5, 2, mo) || s[7] != '-' ||
-      !digits(8, 2, d) || s[10] != 'T' || !digits(11, 2, h) || s[13] != ':' ||
-      !digits(14, 2, mi) || s[16] != ':' || !digits(17, 2, se)) {
+      !digits(8, 2, d) || s[10] != 'T' || !digits(11, 2, h) || s[13] != ':' || !digits(14, 2, mi) ||
+      s[16] != ':' || !digits(17, 2, se)) {
     return std::nullopt;
   }
   size_t pos = 19;

@@ -82,8 +82,8 @@ class CrashTest : public ::testing::Test {
     auto store = SqliteKioskStore::Open(path_, "crash-1");
     ASSERT_TRUE(store.ok());
     ASSERT_TRUE((*store)
-                    ->SeedCatalog({core::Product{1, "Cola", Money::FromCents(kPrice),
-                                                 kInitialCount, "cola.svg", true}})
+                    ->SeedCatalog({core::Product{1, "Cola", Money::FromCents(kPrice), kInitialCount,
+                                                 "cola.svg", true}})
                     .ok());
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -150,8 +150,10 @@ TEST_F(CrashTest, KilledMidBurstLosesNothingAcknowledgedAndLeavesNoHalfOperation
   for (int64_t id : acked_orders) {
     const std::string sid = std::to_string(id);
     EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM orders WHERE id = " + sid), 1) << id;
-    EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM outbox WHERE type = 'order.created' AND "
-                           "json_extract(data, '$.order_id') = " + sid),
+    EXPECT_EQ(QueryInt(db,
+                       "SELECT count(*) FROM outbox WHERE type = 'order.created' AND "
+                       "json_extract(data, '$.order_id') = " +
+                           sid),
               1)
         << id;
   }
@@ -164,20 +166,23 @@ TEST_F(CrashTest, KilledMidBurstLosesNothingAcknowledgedAndLeavesNoHalfOperation
   // No half-done operation: each row has exactly its events, and the numbers add up.
   const int64_t orders = QueryInt(db, "SELECT count(*) FROM orders");
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM outbox WHERE type = 'order.created'"), orders);
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM outbox WHERE type = 'stock.changed' AND "
-                         "json_extract(data, '$.cause') = 'sale'"),
+  EXPECT_EQ(QueryInt(db,
+                     "SELECT count(*) FROM outbox WHERE type = 'stock.changed' AND "
+                     "json_extract(data, '$.cause') = 'sale'"),
             orders);
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM outbox WHERE type = 'balance.deposited'"),
             QueryInt(db, "SELECT count(*) FROM deposits"));
   EXPECT_EQ(QueryInt(db, "SELECT count FROM products WHERE id = 1"), kInitialCount - orders);
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM customers c WHERE balance != "
-                         "(SELECT coalesce(sum(amount), 0) FROM deposits d WHERE "
-                         "d.customer_id = c.id) - "
-                         "(SELECT coalesce(sum(price), 0) FROM orders o WHERE "
-                         "o.customer_id = c.id)"),
+  EXPECT_EQ(QueryInt(db,
+                     "SELECT count(*) FROM customers c WHERE balance != "
+                     "(SELECT coalesce(sum(amount), 0) FROM deposits d WHERE "
+                     "d.customer_id = c.id) - "
+                     "(SELECT coalesce(sum(price), 0) FROM orders o WHERE "
+                     "o.customer_id = c.id)"),
             0);
-  EXPECT_EQ(QueryInt(db, "SELECT json_extract(data, '$.count') FROM outbox WHERE "
-                         "type = 'stock.changed' ORDER BY seq DESC LIMIT 1"),
+  EXPECT_EQ(QueryInt(db,
+                     "SELECT json_extract(data, '$.count') FROM outbox WHERE "
+                     "type = 'stock.changed' ORDER BY seq DESC LIMIT 1"),
             kInitialCount - orders);
   // seq is gapless: 1..last_seq, all present (nothing was acknowledged by a cloud).
   const int64_t last_seq = QueryInt(db, "SELECT last_seq FROM machine");

@@ -23,19 +23,20 @@ TEST(Catalog, ParsesTheDocumentedFormat) {
 }
 
 TEST(Catalog, RejectsBadEntriesNamingThem) {
-  for (const char* bad : {
-           R"({"products":[{"id":0,"name":"X","price":1,"count":1}]})",
-           R"({"products":[{"id":1,"name":"","price":1,"count":1}]})",
-           R"({"products":[{"id":1,"name":"X","price":-1,"count":1}]})",
-           R"({"products":[{"id":1,"name":"X","price":1.5,"count":1}]})",
-           R"({"products":[{"id":1,"name":"X","price":1,"count":-1}]})",
-           R"({"products":[{"id":1,"name":"X","price":1,"count":1,"image":"../x"}]})",
-           R"({"products":[{"id":1,"name":"X","price":1,"count":1,"is_refundable":"yes"}]})",
-           R"({"products":[{"id":1,"name":"X","price":1,"count":1,"colour":"red"}]})",
-           R"({"products":[{"id":1,"name":"X","price":1,"count":1},{"id":1,"name":"Y","price":1,"count":1}]})",
-           R"({"items":[]})",
-           R"([])",
-       }) {
+  for (
+      const char* bad : {
+          R"({"products":[{"id":0,"name":"X","price":1,"count":1}]})",
+          R"({"products":[{"id":1,"name":"","price":1,"count":1}]})",
+          R"({"products":[{"id":1,"name":"X","price":-1,"count":1}]})",
+          R"({"products":[{"id":1,"name":"X","price":1.5,"count":1}]})",
+          R"({"products":[{"id":1,"name":"X","price":1,"count":-1}]})",
+          R"({"products":[{"id":1,"name":"X","price":1,"count":1,"image":"../x"}]})",
+          R"({"products":[{"id":1,"name":"X","price":1,"count":1,"is_refundable":"yes"}]})",
+          R"({"products":[{"id":1,"name":"X","price":1,"count":1,"colour":"red"}]})",
+          R"({"products":[{"id":1,"name":"X","price":1,"count":1},{"id":1,"name":"Y","price":1,"count":1}]})",
+          R"({"items":[]})",
+          R"([])",
+      }) {
     EXPECT_FALSE(ParseCatalog(json::parse(bad)).ok()) << bad;
   }
 }

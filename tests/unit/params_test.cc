@@ -23,9 +23,8 @@ TEST(Params, ReadsJsonBody) {
 }
 
 TEST(Params, ReadsFormBodyAndQuery) {
-  auto p = Params::FromRequest(
-      Req("application/x-www-form-urlencoded; charset=utf-8", "user_name=Zo%C3%AB+X&amount=-7",
-          "amount=9&product_id=3"));
+  auto p = Params::FromRequest(Req("application/x-www-form-urlencoded; charset=utf-8",
+                                   "user_name=Zo%C3%AB+X&amount=-7", "amount=9&product_id=3"));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(**p->String("user_name"), "Zoë X");
   EXPECT_EQ(**p->Int("amount"), -7);  // body wins over query
@@ -52,8 +51,8 @@ TEST(Params, RejectsUnsupportedContentType) {
 }
 
 TEST(Params, RejectsIllTypedJsonValues) {
-  auto p = Params::FromRequest(Req("application/json",
-                                   R"({"user_name":5,"amount":"150","a":1.5,"b":true})"));
+  auto p = Params::FromRequest(
+      Req("application/json", R"({"user_name":5,"amount":"150","a":1.5,"b":true})"));
   ASSERT_TRUE(p.ok());
   EXPECT_FALSE(p->String("user_name").ok());
   EXPECT_FALSE(p->Int("amount").ok());
@@ -62,8 +61,8 @@ TEST(Params, RejectsIllTypedJsonValues) {
 }
 
 TEST(Params, RejectsIntegersPastInt64) {
-  auto p = Params::FromRequest(Req("application/json",
-                                   R"({"a":9223372036854775808,"b":-9223372036854775809})"));
+  auto p = Params::FromRequest(
+      Req("application/json", R"({"a":9223372036854775808,"b":-9223372036854775809})"));
   ASSERT_TRUE(p.ok());
   EXPECT_FALSE(p->Int("a").ok());
   EXPECT_FALSE(p->Int("b").ok());

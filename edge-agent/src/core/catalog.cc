@@ -1,8 +1,7 @@
 #include "core/catalog.h"
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/rules.h"
 #include "vend/json_fields.h"
@@ -12,7 +11,8 @@ namespace vend::edge::core {
 Result<std::vector<Product>> ParseCatalog(const nlohmann::json& doc) {
   if (auto s = vend::json::OnlyKeys(doc, {"products"}, "catalog"); !s.ok()) return s;
   auto it = doc.find("products");
-  if (it == doc.end() || !it->is_array()) return InvalidArgument("catalog needs a 'products' array");
+  if (it == doc.end() || !it->is_array())
+    return InvalidArgument("catalog needs a 'products' array");
   std::vector<Product> out;
   std::set<int64_t> ids;
   for (size_t i = 0; i < it->size(); ++i) {

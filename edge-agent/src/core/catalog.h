@@ -3,9 +3,8 @@
 //                 "is_refundable":true}]}
 #pragma once
 
-#include <vector>
-
 #include <nlohmann/json_fwd.hpp>
+#include <vector>
 
 #include "core/model.h"
 #include "vend/status.h"

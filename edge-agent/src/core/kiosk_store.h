@@ -58,8 +58,8 @@ class KioskStore {
   };
   virtual Result<CreatedCustomer> CreateCustomer(const std::string& user_name) = 0;
   virtual Result<Customer> GetCustomer(int64_t id, const std::string& user_name) = 0;
-  virtual Result<Customer> Deposit(int64_t customer_id, const std::string& user_name,
-                                   Money amount, Money max_deposit) = 0;
+  virtual Result<Customer> Deposit(int64_t customer_id, const std::string& user_name, Money amount,
+                                   Money max_deposit) = 0;
   virtual Result<OrderResult> Buy(const BuyRequest& req) = 0;
   virtual Result<OrderResult> Refund(const RefundRequest& req) = 0;
   // Newest first.

@@ -48,7 +48,8 @@ Result<SalePlan> PlanSale(const Customer& customer, const Product& product) {
   return SalePlan{*after, product.count - 1};
 }
 
-Result<RefundPlan> PlanRefund(const Customer& customer, const Product& product, const Order& order) {
+Result<RefundPlan> PlanRefund(const Customer& customer, const Product& product,
+                              const Order& order) {
   if (order.product_id != product.id) {
     return InvalidArgument("order " + std::to_string(order.id) + " is not for product " +
                            std::to_string(product.id));
@@ -88,9 +89,8 @@ Status ValidateProduct(const Product& p) {
   }
   if (p.price.IsNegative()) return InvalidArgument("product price must not be negative");
   if (p.count < 0) return InvalidArgument("product count must not be negative");
-  if (p.image.size() > 200 || !IsPrintableUtf8(p.image) ||
-      p.image.find('/') != std::string::npos || p.image.find('\\') != std::string::npos ||
-      p.image == "." || p.image == "..") {
+  if (p.image.size() > 200 || !IsPrintableUtf8(p.image) || p.image.find('/') != std::string::npos ||
+      p.image.find('\\') != std::string::npos || p.image == "." || p.image == "..") {
     return InvalidArgument("product image must be a plain file name");
   }
   return Status::Ok();

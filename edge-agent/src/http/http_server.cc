@@ -40,8 +40,7 @@ struct HttpServer::Impl {
       }
     });
     const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count();
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     spdlog::info("http request_id={} method={} path={} status={} bytes={} duration_ms={:.3f}",
                  request_id, req.method(), req.relative_uri().path(), out.status, out.body.size(),
                  ms);
@@ -90,10 +89,10 @@ struct HttpServer::Impl {
           }
           if (reader->too_large) {
             Reply(req,
-                  ErrorResponse(Status(Code::kTooLarge, "payload_too_large",
-                                       "request body is over " + std::to_string(max_body_bytes) +
-                                           " bytes"),
-                                request_id),
+                  ErrorResponse(
+                      Status(Code::kTooLarge, "payload_too_large",
+                             "request body is over " + std::to_string(max_body_bytes) + " bytes"),
+                      request_id),
                   request_id, start);
             return;
           }

@@ -1,11 +1,11 @@
 #include "http/kiosk_api.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
+#include <sstream>
 
 #include "http/params.h"
 
@@ -134,11 +134,10 @@ KioskApi::KioskApi(core::KioskStore& store, metrics::Registry& metrics, KioskApi
       refunds_cents_(metrics.GetCounter("vend_edge_refunds_cents_total", "Cents refunded")),
       deposits_(metrics.GetCounter("vend_edge_deposits_total", "Completed add_balance calls")),
       deposits_cents_(metrics.GetCounter("vend_edge_deposits_cents_total", "Cents deposited")) {
-  metrics.AddGauge("vend_edge_outbox_depth", "Events not yet acknowledged by the cloud",
-                   [&store] {
-                     auto s = store.Outbox();
-                     return s.ok() ? static_cast<double>(s->depth) : -1.0;
-                   });
+  metrics.AddGauge("vend_edge_outbox_depth", "Events not yet acknowledged by the cloud", [&store] {
+    auto s = store.Outbox();
+    return s.ok() ? static_cast<double>(s->depth) : -1.0;
+  });
   metrics.AddGauge("vend_edge_uptime_seconds", "Seconds since start", [this] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   });
@@ -154,16 +153,16 @@ HttpResponse KioskApi::Handle(const HttpRequest& req) {
   std::string route = "unmatched";
   HttpResponse resp;
   if (req.body.size() > options_.max_body_bytes) {
-    resp = Error(Status(Code::kTooLarge, "payload_too_large",
-                        "request body is over " + std::to_string(options_.max_body_bytes) +
-                            " bytes"));
+    resp =
+        Error(Status(Code::kTooLarge, "payload_too_large",
+                     "request body is over " + std::to_string(options_.max_body_bytes) + " bytes"));
   } else {
     resp = Dispatch(req, route);
   }
   if (resp.status >= 500) {
     // The details go to the log only; the client sees a generic message and the id.
-    spdlog::error("server error request_id={} route={} status={} detail={}", req.request_id,
-                  route, resp.status, resp.body);
+    spdlog::error("server error request_id={} route={} status={} detail={}", req.request_id, route,
+                  resp.status, resp.body);
     resp = ErrorResponse(resp.status == 503 ? Status(Code::kUnavailable, "busy",
                                                      "the machine is busy, please try again")
                                             : Status(Code::kInternal, "internal", ""),
@@ -174,7 +173,9 @@ HttpResponse KioskApi::Handle(const HttpRequest& req) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_
       .GetCounter("vend_edge_http_requests_total", "HTTP requests by route, method and status",
-                  {{"route", route}, {"method", MethodLabel(req.method)}, {"status", std::to_string(resp.status)}})
+                  {{"route", route},
+                   {"method", MethodLabel(req.method)},
+                   {"status", std::to_string(resp.status)}})
       .Inc();
   metrics_
       .GetHistogram("vend_edge_http_request_duration_seconds", "HTTP request latency by route",
@@ -350,9 +351,8 @@ HttpResponse KioskApi::Health() {
     spdlog::error("healthz: outbox unreadable: {}", outbox.status().ToString());
     return Error(outbox.status());
   }
-  body["outbox"] = {{"depth", outbox->depth},
-                    {"last_seq", outbox->last_seq},
-                    {"acked_seq", outbox->acked_seq}};
+  body["outbox"] = {
+      {"depth", outbox->depth}, {"last_seq", outbox->last_seq}, {"acked_seq", outbox->acked_seq}};
   body["sync"] = {{"state", "standalone"}};
   {
     std::lock_guard<std::mutex> lock(health_mu_);
@@ -400,17 +400,28 @@ HttpResponse KioskApi::ServeStatic(const HttpRequest& req) {
 
 int HttpStatusFor(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPaymentRequired: return 402;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kConflict: return 409;
-    case Code::kTooLarge: return 413;
-    case Code::kUnsupportedMedia: return 415;
-    case Code::kUnavailable: return 503;
-    case Code::kInternal: return 500;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPaymentRequired:
+      return 402;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kConflict:
+      return 409;
+    case Code::kTooLarge:
+      return 413;
+    case Code::kUnsupportedMedia:
+      return 415;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }

@@ -8,10 +8,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "core/kiosk_store.h"
 #include "http/http_types.h"
@@ -22,9 +21,9 @@ namespace vend::edge::http {
 struct KioskApiOptions {
   std::string machine_id;
   std::string version;
-  std::string static_dir;                      // root of the kiosk UI files
-  int64_t max_deposit = 100000;                // cents per add_balance call
-  size_t max_body_bytes = 64 * 1024;           // larger bodies get 413
+  std::string static_dir;             // root of the kiosk UI files
+  int64_t max_deposit = 100000;       // cents per add_balance call
+  size_t max_body_bytes = 64 * 1024;  // larger bodies get 413
 };
 
 class KioskApi {

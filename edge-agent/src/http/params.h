@@ -4,12 +4,11 @@
 // and query values are strings and are parsed strictly.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "http/http_types.h"
 #include "vend/status.h"

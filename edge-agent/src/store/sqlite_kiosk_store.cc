@@ -57,12 +57,12 @@ Result<Customer> OwnedCustomer(SqliteConn& db, int64_t id, const std::string& us
 }
 
 std::optional<Product> FindProduct(SqliteConn& db, int64_t id) {
-  auto q = db.Prepare(
-      "SELECT id, name, price, count, image, is_refundable FROM products WHERE id = ?");
+  auto q =
+      db.Prepare("SELECT id, name, price, count, image, is_refundable FROM products WHERE id = ?");
   q.Bind(1, id);
   if (!q.Step()) return std::nullopt;
-  return Product{q.Int(0), q.Text(1), Money::FromCents(q.Int(2)), q.Int(3), q.Text(4),
-                 q.Int(5) != 0};
+  return Product{q.Int(0), q.Text(1), Money::FromCents(q.Int(2)),
+                 q.Int(3), q.Text(4), q.Int(5) != 0};
 }
 
 void SetBalance(SqliteConn& db, int64_t customer_id, Money balance) {
@@ -112,9 +112,9 @@ Result<std::unique_ptr<SqliteKioskStore>> SqliteKioskStore::Open(const std::stri
     }
     db.Exec("COMMIT");
     if (!owner.empty() && owner != machine_id) {
-      return Status(Code::kConflict, "wrong_machine",
-                    "database " + path + " belongs to machine '" + owner + "', not '" +
-                        machine_id + "'");
+      return Status(
+          Code::kConflict, "wrong_machine",
+          "database " + path + " belongs to machine '" + owner + "', not '" + machine_id + "'");
     }
     for (int i = 0; i < readers; ++i) {
       store->readers_.push_back(std::make_unique<SqliteConn>(path, /*create=*/false));
@@ -148,7 +148,8 @@ Status SqliteKioskStore::WriteTx(const std::function<Status(SqliteConn&)>& body,
   } catch (const SqliteError& e) {
     // A failed COMMIT leaves the transaction open; ROLLBACK may then fail too if SQLite
     // already rolled back on its own, which is fine.
-    if (!sqlite3_get_autocommit(db.raw())) sqlite3_exec(db.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!sqlite3_get_autocommit(db.raw()))
+      sqlite3_exec(db.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
     return Internal(std::string("database error: ") + e.what());
   }
 }
@@ -199,8 +200,8 @@ void SqliteKioskStore::AppendEvents(SqliteConn& db, std::vector<schemas::EventDa
 
 std::vector<Product> SqliteKioskStore::LoadProducts(SqliteConn& db) {
   std::vector<Product> out;
-  auto q = db.Prepare(
-      "SELECT id, name, price, count, image, is_refundable FROM products ORDER BY id");
+  auto q =
+      db.Prepare("SELECT id, name, price, count, image, is_refundable FROM products ORDER BY id");
   while (q.Step()) {
     out.push_back(Product{q.Int(0), q.Text(1), Money::FromCents(q.Int(2)), q.Int(3), q.Text(4),
                           q.Int(5) != 0});
@@ -269,7 +270,7 @@ Result<Customer> SqliteKioskStore::Deposit(int64_t customer_id, const std::strin
         .Bind(3, amount.cents())
         .Bind(4, now)
         .Run();
-    schemas::BalanceDeposited ev{db.LastInsertId(), uuid,         c->id,
+    schemas::BalanceDeposited ev{db.LastInsertId(), uuid,           c->id,
                                  c->user_name,      amount.cents(), balance->cents()};
     AppendEvents(db, {ev});
     out = Customer{c->id, c->user_name, *balance};
@@ -286,57 +287,59 @@ Result<core::OrderResult> SqliteKioskStore::Buy(const core::BuyRequest& req) {
   }
   core::OrderResult out;
   bool sold = false;
-  Status s = WriteTx([&](SqliteConn& db) {
-    auto product = FindProduct(db, req.product_id);
-    if (!product) return ProductNotFound(req.product_id);
-    auto customer = FindCustomerByName(db, req.user_name);
-    if (!customer) return UserNotFound();
-    if (req.idempotency_key) {
-      auto q = db.Prepare(
-          "SELECT id, uuid, customer_id, product_id, price, status, created_at, refunded_at "
-          "FROM orders WHERE idempotency_key = ?");
-      q.Bind(1, *req.idempotency_key);
-      if (q.Step()) {
-        Order prior = ReadOrder(q);
-        if (prior.customer_id != customer->id || prior.product_id != req.product_id) {
-          return Status(Code::kConflict, "idempotency_conflict",
-                        "idempotency_key was already used for a different purchase");
+  Status s = WriteTx(
+      [&](SqliteConn& db) {
+        auto product = FindProduct(db, req.product_id);
+        if (!product) return ProductNotFound(req.product_id);
+        auto customer = FindCustomerByName(db, req.user_name);
+        if (!customer) return UserNotFound();
+        if (req.idempotency_key) {
+          auto q = db.Prepare(
+              "SELECT id, uuid, customer_id, product_id, price, status, created_at, refunded_at "
+              "FROM orders WHERE idempotency_key = ?");
+          q.Bind(1, *req.idempotency_key);
+          if (q.Step()) {
+            Order prior = ReadOrder(q);
+            if (prior.customer_id != customer->id || prior.product_id != req.product_id) {
+              return Status(Code::kConflict, "idempotency_conflict",
+                            "idempotency_key was already used for a different purchase");
+            }
+            out = core::OrderResult{prior, customer->balance, /*replayed=*/true};
+            return Status::Ok();
+          }
         }
-        out = core::OrderResult{prior, customer->balance, /*replayed=*/true};
+        auto plan = core::PlanSale(*customer, *product);
+        if (!plan.ok()) return plan.status();
+        const std::string now = NowIso8601();
+        Order order;
+        order.uuid = NewUuid();
+        order.customer_id = customer->id;
+        order.product_id = product->id;
+        order.price = product->price;
+        order.status = OrderStatus::kPaid;
+        order.created_at = now;
+        SetBalance(db, customer->id, plan->balance_after);
+        SetCount(db, product->id, plan->count_after, now);
+        db.Prepare(
+              "INSERT INTO orders (uuid, customer_id, product_id, price, status, idempotency_key, "
+              "created_at) VALUES (?, ?, ?, ?, 'paid', ?, ?)")
+            .Bind(1, order.uuid)
+            .Bind(2, order.customer_id)
+            .Bind(3, order.product_id)
+            .Bind(4, order.price.cents())
+            .BindOptional(5, req.idempotency_key)
+            .Bind(6, now)
+            .Run();
+        order.id = db.LastInsertId();
+        AppendEvents(db, {schemas::OrderCreated{order.id, order.uuid, customer->id,
+                                                customer->user_name, product->id,
+                                                order.price.cents(), plan->balance_after.cents()},
+                          schemas::StockChanged{product->id, plan->count_after, "sale"}});
+        out = core::OrderResult{order, plan->balance_after, false};
+        sold = true;
         return Status::Ok();
-      }
-    }
-    auto plan = core::PlanSale(*customer, *product);
-    if (!plan.ok()) return plan.status();
-    const std::string now = NowIso8601();
-    Order order;
-    order.uuid = NewUuid();
-    order.customer_id = customer->id;
-    order.product_id = product->id;
-    order.price = product->price;
-    order.status = OrderStatus::kPaid;
-    order.created_at = now;
-    SetBalance(db, customer->id, plan->balance_after);
-    SetCount(db, product->id, plan->count_after, now);
-    db.Prepare(
-          "INSERT INTO orders (uuid, customer_id, product_id, price, status, idempotency_key, "
-          "created_at) VALUES (?, ?, ?, ?, 'paid', ?, ?)")
-        .Bind(1, order.uuid)
-        .Bind(2, order.customer_id)
-        .Bind(3, order.product_id)
-        .Bind(4, order.price.cents())
-        .BindOptional(5, req.idempotency_key)
-        .Bind(6, now)
-        .Run();
-    order.id = db.LastInsertId();
-    AppendEvents(db, {schemas::OrderCreated{order.id, order.uuid, customer->id,
-                                            customer->user_name, product->id,
-                                            order.price.cents(), plan->balance_after.cents()},
-                      schemas::StockChanged{product->id, plan->count_after, "sale"}});
-    out = core::OrderResult{order, plan->balance_after, false};
-    sold = true;
-    return Status::Ok();
-  }, &sold);
+      },
+      &sold);
   if (!s.ok()) return s;
   return out;
 }
@@ -345,51 +348,53 @@ Result<core::OrderResult> SqliteKioskStore::Refund(const core::RefundRequest& re
   if (auto s = core::ValidateUserName(req.user_name); !s.ok()) return s;
   core::OrderResult out;
   const bool kRefreshProducts = true;
-  Status s = WriteTx([&](SqliteConn& db) {
-    auto product = FindProduct(db, req.product_id);
-    if (!product) return ProductNotFound(req.product_id);
-    auto customer = FindCustomerByName(db, req.user_name);
-    if (!customer) return UserNotFound();
-    std::optional<Order> order;
-    if (req.order_id) {
-      auto q = db.Prepare(
-          "SELECT id, uuid, customer_id, product_id, price, status, created_at, refunded_at "
-          "FROM orders WHERE id = ?");
-      q.Bind(1, *req.order_id);
-      if (!q.Step()) return Status(Code::kNotFound, "not_found", "order not found");
-      order = ReadOrder(q);
-      if (order->customer_id != customer->id) {
-        return Status(Code::kPermissionDenied, "forbidden", "user_name does not own the order");
-      }
-    } else {
-      auto q = db.Prepare(
-          "SELECT id, uuid, customer_id, product_id, price, status, created_at, refunded_at "
-          "FROM orders WHERE customer_id = ? AND product_id = ? "
-          "ORDER BY status = 'paid' DESC, id DESC LIMIT 1");
-      q.Bind(1, customer->id).Bind(2, product->id);
-      if (!q.Step()) {
-        return Status(Code::kNotFound, "not_found", "no order of this product to refund");
-      }
-      order = ReadOrder(q);
-    }
-    auto plan = core::PlanRefund(*customer, *product, *order);
-    if (!plan.ok()) return plan.status();
-    const std::string now = NowIso8601();
-    SetBalance(db, customer->id, plan->balance_after);
-    SetCount(db, product->id, plan->count_after, now);
-    db.Prepare("UPDATE orders SET status = 'refunded', refunded_at = ? WHERE id = ?")
-        .Bind(1, now)
-        .Bind(2, order->id)
-        .Run();
-    order->status = OrderStatus::kRefunded;
-    order->refunded_at = now;
-    AppendEvents(db, {schemas::OrderRefunded{order->id, order->uuid, customer->id,
-                                             customer->user_name, product->id,
-                                             order->price.cents(), plan->balance_after.cents()},
-                      schemas::StockChanged{product->id, plan->count_after, "refund"}});
-    out = core::OrderResult{*order, plan->balance_after, false};
-    return Status::Ok();
-  }, &kRefreshProducts);
+  Status s = WriteTx(
+      [&](SqliteConn& db) {
+        auto product = FindProduct(db, req.product_id);
+        if (!product) return ProductNotFound(req.product_id);
+        auto customer = FindCustomerByName(db, req.user_name);
+        if (!customer) return UserNotFound();
+        std::optional<Order> order;
+        if (req.order_id) {
+          auto q = db.Prepare(
+              "SELECT id, uuid, customer_id, product_id, price, status, created_at, refunded_at "
+              "FROM orders WHERE id = ?");
+          q.Bind(1, *req.order_id);
+          if (!q.Step()) return Status(Code::kNotFound, "not_found", "order not found");
+          order = ReadOrder(q);
+          if (order->customer_id != customer->id) {
+            return Status(Code::kPermissionDenied, "forbidden", "user_name does not own the order");
+          }
+        } else {
+          auto q = db.Prepare(
+              "SELECT id, uuid, customer_id, product_id, price, status, created_at, refunded_at "
+              "FROM orders WHERE customer_id = ? AND product_id = ? "
+              "ORDER BY status = 'paid' DESC, id DESC LIMIT 1");
+          q.Bind(1, customer->id).Bind(2, product->id);
+          if (!q.Step()) {
+            return Status(Code::kNotFound, "not_found", "no order of this product to refund");
+          }
+          order = ReadOrder(q);
+        }
+        auto plan = core::PlanRefund(*customer, *product, *order);
+        if (!plan.ok()) return plan.status();
+        const std::string now = NowIso8601();
+        SetBalance(db, customer->id, plan->balance_after);
+        SetCount(db, product->id, plan->count_after, now);
+        db.Prepare("UPDATE orders SET status = 'refunded', refunded_at = ? WHERE id = ?")
+            .Bind(1, now)
+            .Bind(2, order->id)
+            .Run();
+        order->status = OrderStatus::kRefunded;
+        order->refunded_at = now;
+        AppendEvents(db, {schemas::OrderRefunded{order->id, order->uuid, customer->id,
+                                                 customer->user_name, product->id,
+                                                 order->price.cents(), plan->balance_after.cents()},
+                          schemas::StockChanged{product->id, plan->count_after, "refund"}});
+        out = core::OrderResult{*order, plan->balance_after, false};
+        return Status::Ok();
+      },
+      &kRefreshProducts);
   if (!s.ok()) return s;
   return out;
 }
@@ -414,28 +419,30 @@ Status SqliteKioskStore::SeedCatalog(const std::vector<Product>& products) {
     if (auto s = core::ValidateProduct(p); !s.ok()) return s;
   }
   bool changed = false;
-  return WriteTx([&](SqliteConn& db) {
-    const std::string now = NowIso8601();
-    std::vector<schemas::EventData> events;
-    for (const auto& p : products) {
-      if (FindProduct(db, p.id)) continue;
-      db.Prepare(
-            "INSERT INTO products (id, name, price, count, image, is_refundable, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)")
-          .Bind(1, p.id)
-          .Bind(2, p.name)
-          .Bind(3, p.price.cents())
-          .Bind(4, p.count)
-          .Bind(5, p.image)
-          .Bind(6, int64_t{p.is_refundable ? 1 : 0})
-          .Bind(7, now)
-          .Run();
-      events.push_back(schemas::StockChanged{p.id, p.count, "seed"});
-    }
-    changed = !events.empty();
-    if (changed) AppendEvents(db, std::move(events));
-    return Status::Ok();
-  }, &changed);
+  return WriteTx(
+      [&](SqliteConn& db) {
+        const std::string now = NowIso8601();
+        std::vector<schemas::EventData> events;
+        for (const auto& p : products) {
+          if (FindProduct(db, p.id)) continue;
+          db.Prepare(
+                "INSERT INTO products (id, name, price, count, image, is_refundable, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)")
+              .Bind(1, p.id)
+              .Bind(2, p.name)
+              .Bind(3, p.price.cents())
+              .Bind(4, p.count)
+              .Bind(5, p.image)
+              .Bind(6, int64_t{p.is_refundable ? 1 : 0})
+              .Bind(7, now)
+              .Run();
+          events.push_back(schemas::StockChanged{p.id, p.count, "seed"});
+        }
+        changed = !events.empty();
+        if (changed) AppendEvents(db, std::move(events));
+        return Status::Ok();
+      },
+      &changed);
 }
 
 Result<core::OutboxStats> SqliteKioskStore::Outbox() {
@@ -456,8 +463,9 @@ Result<std::vector<schemas::Event>> SqliteKioskStore::PendingEvents(int64_t afte
         q.Bind(1, after_seq).Bind(2, int64_t{limit});
         while (q.Step()) {
           auto data = schemas::DecodeEventData(q.Text(2), nlohmann::json::parse(q.Text(4)));
-          if (!data.ok()) return Internal("outbox row " + std::to_string(q.Int(0)) +
-                                          " is unreadable: " + data.status().message());
+          if (!data.ok())
+            return Internal("outbox row " + std::to_string(q.Int(0)) +
+                            " is unreadable: " + data.status().message());
           out.push_back(schemas::Event{q.Int(0), q.Text(1), q.Text(3), std::move(data).value()});
         }
         return out;
@@ -467,8 +475,7 @@ Result<std::vector<schemas::Event>> SqliteKioskStore::PendingEvents(int64_t afte
 Status SqliteKioskStore::Acknowledge(int64_t upto) {
   return WriteTx([&](SqliteConn& db) {
     db.Prepare("DELETE FROM outbox WHERE seq <= ?").Bind(1, upto).Run();
-    db.Prepare(
-          "UPDATE machine SET acked_seq = max(acked_seq, min(?, last_seq)) WHERE id = 1")
+    db.Prepare("UPDATE machine SET acked_seq = max(acked_seq, min(?, last_seq)) WHERE id = 1")
         .Bind(1, upto)
         .Run();
     return Status::Ok();

@@ -7,12 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "vend/status.h"
 
@@ -49,8 +48,8 @@ struct BalanceDeposited {
 
 struct StockChanged {
   int64_t product_id = 0;
-  int64_t count = 0;   // absolute count after the change
-  std::string cause;   // one of kStockCauses
+  int64_t count = 0;  // absolute count after the change
+  std::string cause;  // one of kStockCauses
 };
 
 struct CommandApplied {

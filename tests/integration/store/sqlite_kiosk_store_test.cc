@@ -22,8 +22,9 @@ class SqliteStore : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
     path_ = dir_ + "/edge.db";
     Reopen();
-    ASSERT_TRUE(store_->SeedCatalog({Cola(10), Product{2, "Water", Money::FromCents(100), 2,
-                                                       "water.svg", false}})
+    ASSERT_TRUE(store_
+                    ->SeedCatalog({Cola(10), Product{2, "Water", Money::FromCents(100), 2,
+                                                     "water.svg", false}})
                     .ok());
   }
   void TearDown() override {
@@ -47,8 +48,8 @@ class SqliteStore : public ::testing::Test {
     auto c = store_->CreateCustomer(name);
     EXPECT_TRUE(c.ok());
     if (cents == 0) return c->customer;
-    auto d = store_->Deposit(c->customer.id, name, Money::FromCents(cents),
-                             Money::FromCents(100000));
+    auto d =
+        store_->Deposit(c->customer.id, name, Money::FromCents(cents), Money::FromCents(100000));
     EXPECT_TRUE(d.ok()) << d.status().ToString();
     return *d;
   }
@@ -172,8 +173,7 @@ TEST_F(SqliteStore, RefundChecksOwnershipAndRefundability) {
   auto water = store_->Buy({2, "fay", std::nullopt});
   ASSERT_TRUE(water.ok());
   EXPECT_EQ(store_->Refund({2, "fay", std::nullopt}).status().reason(), "not_refundable");
-  EXPECT_EQ(store_->Refund({2, "gus", water->order.id}).status().code(),
-            Code::kPermissionDenied);
+  EXPECT_EQ(store_->Refund({2, "gus", water->order.id}).status().code(), Code::kPermissionDenied);
   EXPECT_EQ(store_->Refund({2, "gus", std::nullopt}).status().code(), Code::kNotFound);
   EXPECT_EQ(store_->Refund({1, "fay", int64_t{999}}).status().code(), Code::kNotFound);
 }
