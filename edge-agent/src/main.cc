@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/catalog.h"
-#include "http/http_server.h"
+#include "vend/http/http_server.h"
 #include "http/kiosk_api.h"
 #include "store/sqlite_kiosk_store.h"
 
@@ -97,8 +97,8 @@ int main(int argc, char** argv) {
   metrics::Registry registry;
   edge::http::KioskApi api(**store, registry,
                            {machine_id, VEND_VERSION, static_dir, max_deposit, max_body});
-  edge::http::HttpServer::SetThreadPoolSize(threads);
-  edge::http::HttpServer server(listen, max_body,
+  vend::http::HttpServer::SetThreadPoolSize(threads);
+  vend::http::HttpServer server(listen, max_body,
                                 [&api](const edge::http::HttpRequest& r) { return api.Handle(r); });
   if (auto s = server.Start(); !s.ok()) return Fail(s);
   spdlog::info("started machine_id={} listen=http://{} db={} static_dir={}", machine_id, listen,

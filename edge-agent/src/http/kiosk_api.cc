@@ -398,45 +398,4 @@ HttpResponse KioskApi::ServeStatic(const HttpRequest& req) {
   return resp;
 }
 
-int HttpStatusFor(Code code) {
-  switch (code) {
-    case Code::kOk:
-      return 200;
-    case Code::kInvalidArgument:
-      return 400;
-    case Code::kUnauthenticated:
-      return 401;
-    case Code::kPaymentRequired:
-      return 402;
-    case Code::kPermissionDenied:
-      return 403;
-    case Code::kNotFound:
-      return 404;
-    case Code::kConflict:
-      return 409;
-    case Code::kTooLarge:
-      return 413;
-    case Code::kUnsupportedMedia:
-      return 415;
-    case Code::kUnavailable:
-      return 503;
-    case Code::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
-HttpResponse ErrorResponse(const Status& status, const std::string& request_id) {
-  int code = HttpStatusFor(status.code());
-  json err{{"code", status.reason()}, {"message", status.message()}};
-  if (code >= 500) {
-    if (code == 500) {
-      err["code"] = "internal";
-      err["message"] = "Internal server error (request id " + request_id + ")";
-    }
-    err["request_id"] = request_id;
-  }
-  return JsonResponse(code, json{{"error", err}});
-}
-
 }  // namespace vend::edge::http

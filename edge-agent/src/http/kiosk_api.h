@@ -13,10 +13,15 @@
 #include <vector>
 
 #include "core/kiosk_store.h"
-#include "http/http_types.h"
+#include "vend/http/http_types.h"
 #include "vend/metrics.h"
 
 namespace vend::edge::http {
+
+using vend::http::ErrorResponse;
+using vend::http::HttpRequest;
+using vend::http::HttpResponse;
+using vend::http::HttpStatusFor;
 
 struct KioskApiOptions {
   std::string machine_id;

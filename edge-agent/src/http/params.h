@@ -10,10 +10,15 @@
 #include <string>
 #include <string_view>
 
-#include "http/http_types.h"
+#include "vend/http/http_types.h"
 #include "vend/status.h"
 
 namespace vend::edge::http {
+
+using vend::http::ErrorResponse;
+using vend::http::HttpRequest;
+using vend::http::HttpResponse;
+using vend::http::HttpStatusFor;
 
 // Percent-decodes `s` (and '+' as space when `plus_is_space`). nullopt on a malformed
 // escape.

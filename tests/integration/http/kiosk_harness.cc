@@ -59,7 +59,7 @@ Result<std::unique_ptr<KioskServer>> KioskServer::Start() {
   Status last;
   for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
     const int port = test_support::FreeLoopbackPort();
-    auto server = std::make_unique<http::HttpServer>(
+    auto server = std::make_unique<vend::http::HttpServer>(
         "127.0.0.1:" + std::to_string(port), kMaxBody,
         [api = s->api_.get()](const http::HttpRequest& r) { return api->Handle(r); });
     last = server->Start();

@@ -18,7 +18,7 @@
 #include <ostream>
 #include <string>
 
-#include "http/http_server.h"
+#include "vend/http/http_server.h"
 #include "http/kiosk_api.h"
 #include "store/sqlite_kiosk_store.h"
 #include "support/http_client.h"
@@ -73,7 +73,7 @@ class KioskServer {
   std::unique_ptr<store::SqliteKioskStore> store_;
   metrics::Registry metrics_;
   std::unique_ptr<http::KioskApi> api_;
-  std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<vend::http::HttpServer> server_;
   int port_ = 0;
   std::atomic<int64_t> next_product_id_{100};
 };

@@ -10,10 +10,10 @@
 #include <memory>
 #include <string>
 
-#include "http/http_types.h"
+#include "vend/http/http_types.h"
 #include "vend/status.h"
 
-namespace vend::edge::http {
+namespace vend::http {
 
 class HttpServer {
  public:
@@ -39,4 +39,4 @@ class HttpServer {
 // Splits "HOST:PORT" (port 1..65535). An error names what is wrong.
 Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen);
 
-}  // namespace vend::edge::http
+}  // namespace vend::http

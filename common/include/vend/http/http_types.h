@@ -11,7 +11,7 @@
 
 #include "vend/status.h"
 
-namespace vend::edge::http {
+namespace vend::http {
 
 struct HttpRequest {
   std::string method;        // "GET", "POST", ...
@@ -35,4 +35,4 @@ int HttpStatusFor(Code code);
 // request id (the details go to the log).
 HttpResponse ErrorResponse(const Status& status, const std::string& request_id);
 
-}  // namespace vend::edge::http
+}  // namespace vend::http

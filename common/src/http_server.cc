@@ -1,4 +1,4 @@
-#include "http/http_server.h"
+#include "vend/http/http_server.h"
 
 // cpprestsdk's U() macro breaks fmt's templates; we never need it.
 #define _TURN_OFF_PLATFORM_STRING
@@ -11,7 +11,7 @@
 
 #include "vend/ids.h"
 
-namespace vend::edge::http {
+namespace vend::http {
 
 using web::http::http_request;
 using web::http::http_response;
@@ -178,4 +178,4 @@ Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen
   return std::make_pair(host, port);
 }
 
-}  // namespace vend::edge::http
+}  // namespace vend::http
