@@ -128,6 +128,7 @@ KioskApi::KioskApi(core::KioskStore& store, metrics::Registry& metrics, KioskApi
       metrics_(metrics),
       options_(std::move(options)),
       started_(std::chrono::steady_clock::now()),
+      max_deposit_(options_.max_deposit),
       sales_(metrics.GetCounter("vend_edge_sales_total", "Completed buys")),
       sales_cents_(metrics.GetCounter("vend_edge_sales_cents_total", "Cents charged by buys")),
       refunds_(metrics.GetCounter("vend_edge_refunds_total", "Completed refunds")),
@@ -314,8 +315,7 @@ HttpResponse KioskApi::Dispatch(const HttpRequest& req, std::string& route) {
     auto amount = params->Int("amount");
     if (!amount.ok()) return Error(amount.status());
     if (!amount->has_value()) return Error(InvalidArgument("'amount' is required"));
-    auto c = store_.Deposit(id, *user, Money::FromCents(**amount),
-                            Money::FromCents(options_.max_deposit));
+    auto c = store_.Deposit(id, *user, Money::FromCents(**amount), Money::FromCents(max_deposit()));
     if (!c.ok()) return Error(c.status());
     deposits_.Inc();
     deposits_cents_.Inc(static_cast<uint64_t>(**amount));

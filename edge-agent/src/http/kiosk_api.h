@@ -4,6 +4,7 @@
 // Thread safety: Handle may be called concurrently from any number of threads.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -42,6 +43,10 @@ class KioskApi {
   // Extra facts for /healthz (e.g. the sync state, added by the sync adapter later).
   void SetHealthExtra(std::function<void(nlohmann::json&)> extra);
 
+  // Changes the add_balance cap at run time (the cloud's config.set max_deposit).
+  void SetMaxDeposit(int64_t cents) { max_deposit_.store(cents, std::memory_order_relaxed); }
+  int64_t max_deposit() const { return max_deposit_.load(std::memory_order_relaxed); }
+
  private:
   HttpResponse Dispatch(const HttpRequest& req, std::string& route_label);
   HttpResponse ServeStatic(const HttpRequest& req);
@@ -52,6 +57,7 @@ class KioskApi {
   metrics::Registry& metrics_;
   const KioskApiOptions options_;
   const std::chrono::steady_clock::time_point started_;
+  std::atomic<int64_t> max_deposit_;  // starts as options_.max_deposit
 
   metrics::Counter& sales_;
   metrics::Counter& sales_cents_;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/command_rules.h"
 #include "core/rules.h"
 #include "vend/ids.h"
 
@@ -80,6 +81,12 @@ void SetCount(SqliteConn& db, int64_t product_id, int64_t count, const std::stri
       .Run();
 }
 
+bool IsRemoved(SqliteConn& db, int64_t id) {
+  auto q = db.Prepare("SELECT 1 FROM removed_products WHERE id = ?");
+  q.Bind(1, id);
+  return q.Step();
+}
+
 }  // namespace
 
 SqliteKioskStore::SqliteKioskStore(std::string path, std::string machine_id)
@@ -129,13 +136,14 @@ Result<std::unique_ptr<SqliteKioskStore>> SqliteKioskStore::Open(const std::stri
 
 Status SqliteKioskStore::WriteTx(const std::function<Status(SqliteConn&)>& body,
                                  const bool* products_changed) {
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::unique_lock<std::mutex> lock(write_mu_);
   SqliteConn& db = *writer_;
   try {
     db.Exec("BEGIN IMMEDIATE");
   } catch (const SqliteError& e) {
     return Status(Code::kUnavailable, "busy", std::string("database busy: ") + e.what());
   }
+  appended_in_tx_ = false;
   try {
     Status s = body(db);
     if (!s.ok()) {
@@ -144,7 +152,6 @@ Status SqliteKioskStore::WriteTx(const std::function<Status(SqliteConn&)>& body,
     }
     db.Exec("COMMIT");
     if (products_changed && *products_changed) RefreshProducts(db);
-    return Status::Ok();
   } catch (const SqliteError& e) {
     // A failed COMMIT leaves the transaction open; ROLLBACK may then fail too if SQLite
     // already rolled back on its own, which is fine.
@@ -152,6 +159,19 @@ Status SqliteKioskStore::WriteTx(const std::function<Status(SqliteConn&)>& body,
       sqlite3_exec(db.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
     return Internal(std::string("database error: ") + e.what());
   }
+  const bool appended = appended_in_tx_;
+  lock.unlock();
+  // Outside write_mu_, so the listener (waking the drainer) never runs under the lock
+  // every sale needs.
+  if (appended) {
+    std::function<void()> listener;
+    {
+      std::lock_guard<std::mutex> l(listener_mu_);
+      listener = events_appended_;
+    }
+    if (listener) listener();
+  }
+  return Status::Ok();
 }
 
 template <typename T>
@@ -177,7 +197,7 @@ Result<T> SqliteKioskStore::Read(const std::function<Result<T>(SqliteConn&)>& bo
   return result;
 }
 
-void SqliteKioskStore::AppendEvents(SqliteConn& db, std::vector<schemas::EventData> events) {
+int64_t SqliteKioskStore::AppendEvents(SqliteConn& db, std::vector<schemas::EventData> events) {
   int64_t seq = 0;
   {
     auto q = db.Prepare("SELECT last_seq FROM machine WHERE id = 1");
@@ -196,6 +216,8 @@ void SqliteKioskStore::AppendEvents(SqliteConn& db, std::vector<schemas::EventDa
         .Run();
   }
   db.Prepare("UPDATE machine SET last_seq = ? WHERE id = 1").Bind(1, seq).Run();
+  appended_in_tx_ = appended_in_tx_ || !events.empty();
+  return seq;
 }
 
 std::vector<Product> SqliteKioskStore::LoadProducts(SqliteConn& db) {
@@ -424,7 +446,8 @@ Status SqliteKioskStore::SeedCatalog(const std::vector<Product>& products) {
         const std::string now = NowIso8601();
         std::vector<schemas::EventData> events;
         for (const auto& p : products) {
-          if (FindProduct(db, p.id)) continue;
+          // A product the cloud removed stays removed (see removed_products).
+          if (FindProduct(db, p.id) || IsRemoved(db, p.id)) continue;
           db.Prepare(
                 "INSERT INTO products (id, name, price, count, image, is_refundable, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -472,6 +495,14 @@ Result<std::vector<schemas::Event>> SqliteKioskStore::PendingEvents(int64_t afte
       });
 }
 
+Result<int64_t> SqliteKioskStore::LastSeq() {
+  return Read<int64_t>([](SqliteConn& db) -> Result<int64_t> {
+    auto q = db.Prepare("SELECT last_seq FROM machine WHERE id = 1");
+    if (!q.Step()) return Internal("machine row missing");
+    return q.Int(0);
+  });
+}
+
 Status SqliteKioskStore::Acknowledge(int64_t upto) {
   return WriteTx([&](SqliteConn& db) {
     db.Prepare("DELETE FROM outbox WHERE seq <= ?").Bind(1, upto).Run();
@@ -480,6 +511,130 @@ Status SqliteKioskStore::Acknowledge(int64_t upto) {
         .Run();
     return Status::Ok();
   });
+}
+
+void SqliteKioskStore::SetEventsAppendedListener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  events_appended_ = std::move(listener);
+}
+
+core::CommandOutcome SqliteKioskStore::WriteCommandPlan(
+    SqliteConn& db, const std::string& command_id, std::string_view type,
+    const std::function<core::CommandPlan()>& make_plan, bool& products_changed) {
+  {
+    auto q = db.Prepare("SELECT outcome, reason FROM applied_commands WHERE id = ?");
+    q.Bind(1, command_id);
+    if (q.Step()) {
+      core::CommandOutcome seen;
+      seen.applied = q.Text(0) == "applied";
+      seen.reason = q.Text(1);
+      seen.duplicate = true;
+      return seen;
+    }
+  }
+  const core::CommandPlan plan = make_plan();
+  const std::string now = NowIso8601();
+  if (plan.remove_product) {
+    db.Prepare("DELETE FROM products WHERE id = ?").Bind(1, *plan.remove_product).Run();
+    db.Prepare("INSERT OR REPLACE INTO removed_products (id, removed_at) VALUES (?, ?)")
+        .Bind(1, *plan.remove_product)
+        .Bind(2, now)
+        .Run();
+    products_changed = true;
+  }
+  if (plan.write_product) {
+    const core::Product& p = *plan.write_product;
+    db.Prepare(
+          "INSERT INTO products (id, name, price, count, image, is_refundable, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+          "price = excluded.price, count = excluded.count, image = excluded.image, "
+          "is_refundable = excluded.is_refundable, updated_at = excluded.updated_at")
+        .Bind(1, p.id)
+        .Bind(2, p.name)
+        .Bind(3, p.price.cents())
+        .Bind(4, p.count)
+        .Bind(5, p.image)
+        .Bind(6, int64_t{p.is_refundable ? 1 : 0})
+        .Bind(7, now)
+        .Run();
+    db.Prepare("DELETE FROM removed_products WHERE id = ?").Bind(1, p.id).Run();
+    products_changed = true;
+  }
+  if (plan.config) {
+    db.Prepare(
+          "INSERT INTO config (key, value, updated_at) VALUES (?, ?, ?) "
+          "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = "
+          "excluded.updated_at")
+        .Bind(1, plan.config->key)
+        .Bind(2, plan.config->value)
+        .Bind(3, now)
+        .Run();
+  }
+  const int64_t seq = AppendEvents(db, plan.events);
+  db.Prepare(
+        "INSERT INTO applied_commands (id, type, outcome, reason, seq, applied_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)")
+      .Bind(1, command_id)
+      .Bind(2, type)
+      .Bind(3, plan.rejected ? "rejected" : "applied")
+      .BindOptional(4, plan.rejected ? std::optional<std::string>(plan.reason) : std::nullopt)
+      .Bind(5, seq)
+      .Bind(6, now)
+      .Run();
+  core::CommandOutcome outcome;
+  outcome.applied = !plan.rejected;
+  outcome.reason = plan.reason;
+  if (!plan.rejected) outcome.config = plan.config;
+  return outcome;
+}
+
+Result<core::CommandOutcome> SqliteKioskStore::ApplyCommand(const schemas::Command& command) {
+  if (!IsUuid(command.id)) return InvalidArgument("command id must be a UUID");
+  core::CommandOutcome out;
+  bool products_changed = false;
+  Status s = WriteTx(
+      [&](SqliteConn& db) {
+        out = WriteCommandPlan(
+            db, command.id, schemas::CommandType(command.data),
+            [&] {
+              std::optional<Product> product;
+              if (auto id = core::CommandProductId(command.data)) product = FindProduct(db, *id);
+              return core::PlanCommand(command, product);
+            },
+            products_changed);
+        return Status::Ok();
+      },
+      &products_changed);
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<core::CommandOutcome> SqliteKioskStore::RejectCommand(const std::string& command_id,
+                                                             std::string_view type,
+                                                             std::string_view reason) {
+  if (!IsUuid(command_id)) return InvalidArgument("command id must be a UUID");
+  const std::string safe_type = core::SanitizeText(type, core::kMaxCommandTypeBytes, "unknown");
+  core::CommandOutcome out;
+  bool products_changed = false;
+  Status s = WriteTx([&](SqliteConn& db) {
+    out = WriteCommandPlan(
+        db, command_id, safe_type,
+        [&] { return core::PlanUndecodableCommand(command_id, safe_type, reason); },
+        products_changed);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::map<std::string, int64_t>> SqliteKioskStore::Config() {
+  return Read<std::map<std::string, int64_t>>(
+      [](SqliteConn& db) -> Result<std::map<std::string, int64_t>> {
+        std::map<std::string, int64_t> out;
+        auto q = db.Prepare("SELECT key, value FROM config ORDER BY key");
+        while (q.Step()) out[q.Text(0)] = q.Int(1);
+        return out;
+      });
 }
 
 }  // namespace vend::edge::store

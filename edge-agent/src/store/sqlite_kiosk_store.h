@@ -5,22 +5,30 @@
 // any instant leaves the whole operation or none of it. Reads use a small pool of
 // separate connections and never wait for a writer's fsync. The catalog snapshot is
 // kept in memory and swapped after each committed change that touches products.
+//
+// It is also the sync's SyncStore: the outbox is drained and acknowledged through it,
+// and cloud commands are applied through it, each in one transaction with its
+// applied_commands row and its events (schemas/sql/edge/002_sync.sql).
 #pragma once
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/command_rules.h"
 #include "core/kiosk_store.h"
+#include "core/sync_store.h"
 #include "store/sqlite_conn.h"
 #include "vend/events.h"
 
 namespace vend::edge::store {
 
-class SqliteKioskStore final : public core::KioskStore {
+class SqliteKioskStore final : public core::KioskStore, public core::SyncStore {
  public:
   // Opens or creates the database at `path`, applies migrations and binds it to
   // `machine_id`. Fails (kConflict) when the file belongs to another machine or was
@@ -43,10 +51,15 @@ class SqliteKioskStore final : public core::KioskStore {
   Status SeedCatalog(const std::vector<core::Product>& products) override;
   Result<core::OutboxStats> Outbox() override;
 
-  // Unacknowledged events with seq > after_seq, ascending, at most `limit`.
-  Result<std::vector<schemas::Event>> PendingEvents(int64_t after_seq, int limit);
-  // The cloud has durably applied every event up to `upto`: drop them from the outbox.
-  Status Acknowledge(int64_t upto);
+  // SyncStore.
+  Result<std::vector<schemas::Event>> PendingEvents(int64_t after_seq, int limit) override;
+  Status Acknowledge(int64_t upto) override;
+  Result<int64_t> LastSeq() override;
+  Result<core::CommandOutcome> ApplyCommand(const schemas::Command& command) override;
+  Result<core::CommandOutcome> RejectCommand(const std::string& command_id, std::string_view type,
+                                             std::string_view reason) override;
+  Result<std::map<std::string, int64_t>> Config() override;
+  void SetEventsAppendedListener(std::function<void()> listener) override;
 
   const std::string& machine_id() const { return machine_id_; }
 
@@ -63,16 +76,27 @@ class SqliteKioskStore final : public core::KioskStore {
   template <typename T>
   Result<T> Read(const std::function<Result<T>(SqliteConn&)>& body);
 
-  // Appends events to the outbox with the next seqs. Writer connection, inside WriteTx.
-  void AppendEvents(SqliteConn& db, std::vector<schemas::EventData> events);
+  // Appends events to the outbox with the next seqs and returns the last seq. Writer
+  // connection, inside WriteTx.
+  int64_t AppendEvents(SqliteConn& db, std::vector<schemas::EventData> events);
+  // Writes a command plan (see core/command_rules.h) with its applied_commands row, or
+  // reports the original outcome of an id seen before. Inside WriteTx.
+  core::CommandOutcome WriteCommandPlan(SqliteConn& db, const std::string& command_id,
+                                        std::string_view type,
+                                        const std::function<core::CommandPlan()>& plan,
+                                        bool& products_changed);
   std::vector<core::Product> LoadProducts(SqliteConn& db);
   void RefreshProducts(SqliteConn& db);  // writer only, under write_mu_
 
   const std::string path_;
   const std::string machine_id_;
 
-  std::mutex write_mu_;  // guards writer_ and every write transaction
+  std::mutex write_mu_;  // guards writer_, appended_in_tx_ and every write transaction
   std::unique_ptr<SqliteConn> writer_;
+  bool appended_in_tx_ = false;  // the open write transaction appended outbox events
+
+  std::mutex listener_mu_;
+  std::function<void()> events_appended_;  // guarded by listener_mu_
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
