@@ -1,0 +1,90 @@
+#include "app/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/catalog.h"
+#include "vend/topics.h"
+
+namespace vend::cloud::app {
+
+Dispatcher::Dispatcher(core::CommandOutbox& outbox, core::MessagePublisher& publisher,
+                       metrics::Registry& registry, Options options)
+    : outbox_(outbox),
+      publisher_(publisher),
+      registry_(registry),
+      options_(options),
+      published_(registry.GetCounter("vend_cloud_commands_published_total",
+                                     "Commands published to machines (re-sends included)")),
+      messages_(registry.GetCounter("vend_cloud_command_messages_published_total",
+                                    "Command batch messages published")),
+      failures_(registry.GetCounter("vend_cloud_command_publish_failures_total",
+                                    "Command messages that could not be published")) {}
+
+void Dispatcher::OnMachineOnline(const std::string& machine) {
+  core::DispatchScope scope;
+  scope.machine = machine;
+  scope.not_sent_since_online = true;
+  Send(scope, "online");
+}
+
+void Dispatcher::SendNew() {
+  core::DispatchScope scope;
+  scope.only_unsent = true;
+  Send(scope, "new");
+}
+
+void Dispatcher::ResendDue() {
+  core::DispatchScope scope;
+  scope.only_online = true;
+  scope.min_resend_gap = options_.resend_interval;
+  Send(scope, "timer");
+}
+
+void Dispatcher::SendAllPending() {
+  core::DispatchScope scope;
+  scope.min_resend_gap = options_.min_gap;
+  Send(scope, "connect");
+}
+
+size_t Dispatcher::Send(const core::DispatchScope& scope, const char* trigger) {
+  // Nothing to gain from claiming rows that cannot go out; the timer retries later.
+  if (!publisher_.Connected()) return 0;
+  registry_
+      .GetCounter("vend_cloud_dispatch_rounds_total", "Dispatch rounds run, by trigger",
+                  {{"trigger", trigger}})
+      .Inc();
+  size_t sent = 0;
+  for (;;) {
+    auto claimed = outbox_.ClaimForDispatch(scope);
+    if (!claimed.ok()) {
+      spdlog::error("dispatch trigger={} claim failed: {}", trigger, claimed.status().ToString());
+      return sent;
+    }
+    size_t rows = 0;
+    for (auto& mc : *claimed) {
+      rows += mc.commands.size();
+      const size_t count = mc.commands.size();
+      for (const auto& batch : core::BatchCommands(std::move(mc.commands))) {
+        auto s = publisher_.Publish(schemas::Topic(mc.machine, schemas::TopicKind::kCommands),
+                                    schemas::EncodeCommandBatch(batch).dump(), 1, false);
+        if (!s.ok()) {
+          failures_.Inc();
+          spdlog::warn("dispatch trigger={} machine={} publish failed: {}", trigger, mc.machine,
+                       s.ToString());
+          continue;
+        }
+        messages_.Inc();
+        published_.Inc(batch.commands.size());
+        sent += batch.commands.size();
+      }
+      spdlog::info("dispatch trigger={} machine={} commands={}", trigger, mc.machine, count);
+    }
+    // A full page means more may be waiting; claimed rows are stamped, so the next
+    // page is new rows.
+    if (rows < scope.limit) return sent;
+  }
+}
+
+}  // namespace vend::cloud::app

@@ -1,0 +1,130 @@
+#include "core/catalog.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "vend/ids.h"
+
+namespace vend::cloud::core {
+namespace {
+
+// Max amount the edge accepts in a product price or count: JSON numbers beyond 2^53
+// lose precision in JavaScript clients (kiosk UI, portal).
+constexpr int64_t kMaxJsonInt = int64_t{1} << 53;
+
+schemas::ProductUpsert Upsert(const CatalogProduct& p, int64_t price) {
+  return {p.id, p.name, price, p.image, p.is_refundable};
+}
+
+}  // namespace
+
+Status ValidateProduct(const CatalogProduct& p) {
+  if (auto s = ValidateProductId(p.id); !s.ok()) return s;
+  if (auto s = ValidatePrice(p.price); !s.ok()) return s;
+  if (p.name.empty() || p.name.size() > 200 || !IsPrintableUtf8(p.name)) {
+    return InvalidArgument("product name must be 1..200 bytes of printable UTF-8");
+  }
+  // The command codec is the edge's validator: a product that does not round-trip
+  // through it would be rejected by every machine.
+  schemas::CommandData data = Upsert(p, p.price);
+  auto decoded =
+      schemas::DecodeCommandData(schemas::CommandType(data), schemas::EncodeCommandData(data));
+  if (!decoded.ok()) return InvalidArgument("product: " + decoded.status().message());
+  return Status::Ok();
+}
+
+Status ValidateMachineId(const std::string& id) {
+  if (!IsMachineId(id)) {
+    return InvalidArgument("machine id '" + id + "' must match [A-Za-z0-9_-]{1,64}");
+  }
+  return Status::Ok();
+}
+
+Status ValidateProductId(int64_t id) {
+  if (id < 1 || id > kMaxJsonInt) return InvalidArgument("product id must be 1..2^53");
+  return Status::Ok();
+}
+
+Status ValidateStockCount(int64_t count) {
+  if (count < 0 || count > kMaxJsonInt) return InvalidArgument("stock count must be 0..2^53");
+  return Status::Ok();
+}
+
+Status ValidateStockDelta(int64_t delta) {
+  if (delta == 0 || delta < -kMaxJsonInt || delta > kMaxJsonInt) {
+    return InvalidArgument("stock delta must be non-zero, within +-2^53");
+  }
+  return Status::Ok();
+}
+
+Status ValidatePrice(int64_t cents) {
+  if (cents < 0 || cents > kMaxJsonInt) return InvalidArgument("price must be 0..2^53 cents");
+  return Status::Ok();
+}
+
+Result<CatalogProduct> ApplyPatch(CatalogProduct p, const ProductPatch& patch) {
+  if (patch.empty())
+    return InvalidArgument("nothing to change: give --name, --price, --image or --refundable");
+  if (patch.name) p.name = *patch.name;
+  if (patch.price) p.price = *patch.price;
+  if (patch.image) p.image = *patch.image;
+  if (patch.is_refundable) p.is_refundable = *patch.is_refundable;
+  if (auto s = ValidateProduct(p); !s.ok()) return s;
+  return p;
+}
+
+PlannedCommand PlanCommand(const std::string& machine, schemas::CommandData data,
+                           const CommandStamp& stamp) {
+  return {machine, schemas::Command{stamp.new_id(), stamp.issued_at, std::move(data)}};
+}
+
+std::vector<PlannedCommand> PlanUpsertEverywhere(const CatalogProduct& p,
+                                                 const std::vector<std::string>& machines,
+                                                 const std::map<std::string, int64_t>& overrides,
+                                                 const CommandStamp& stamp) {
+  std::vector<PlannedCommand> out;
+  out.reserve(machines.size());
+  for (const auto& m : machines) {
+    auto o = overrides.find(m);
+    out.push_back(PlanCommand(m, Upsert(p, o == overrides.end() ? p.price : o->second), stamp));
+  }
+  return out;
+}
+
+std::vector<PlannedCommand> PlanRemoveEverywhere(int64_t product_id,
+                                                 const std::vector<std::string>& machines,
+                                                 const CommandStamp& stamp) {
+  std::vector<PlannedCommand> out;
+  out.reserve(machines.size());
+  for (const auto& m : machines)
+    out.push_back(PlanCommand(m, schemas::ProductRemove{product_id}, stamp));
+  return out;
+}
+
+std::vector<PlannedCommand> PlanCatalogFor(const std::string& machine,
+                                           const std::vector<CatalogProduct>& catalog,
+                                           const std::map<int64_t, int64_t>& overrides,
+                                           const CommandStamp& stamp) {
+  std::vector<const CatalogProduct*> sorted;
+  for (const auto& p : catalog) sorted.push_back(&p);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const CatalogProduct* a, const CatalogProduct* b) { return a->id < b->id; });
+  std::vector<PlannedCommand> out;
+  for (const auto* p : sorted) {
+    auto o = overrides.find(p->id);
+    out.push_back(
+        PlanCommand(machine, Upsert(*p, o == overrides.end() ? p->price : o->second), stamp));
+  }
+  return out;
+}
+
+std::vector<schemas::CommandBatch> BatchCommands(std::vector<schemas::Command> commands) {
+  std::vector<schemas::CommandBatch> out;
+  for (auto& c : commands) {
+    if (out.empty() || out.back().commands.size() == schemas::kMaxBatchCommands) out.emplace_back();
+    out.back().commands.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace vend::cloud::core

@@ -1,0 +1,743 @@
+#include "db/pg_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <set>
+#include <unordered_map>
+
+#include "core/projection.h"
+#include "vend/ids.h"
+
+namespace vend::cloud::db {
+namespace {
+
+using nlohmann::json;
+
+// Serializes catalog changes with machine additions ("vendcat" as ASCII), so a machine
+// added while a product changes gets the change either from its catalog sync or from
+// the fan-out, never from neither.
+constexpr int64_t kCatalogLock = 0x76656e64636174;
+
+// The channel PgCommandSignal listens on; NOTIFY is delivered only at commit.
+constexpr const char* kCommandChannel = "vend_commands";
+
+// Renders a timestamptz column as the contract's ISO 8601 UTC form.
+#define VEND_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+// Events travel as jsonb arrays of {seq,id,type,at,data}.
+constexpr const char* kEventColumns =
+    "e(seq bigint, id uuid, type text, at timestamptz, data jsonb)";
+
+struct Statement {
+  const char* name;
+  std::string sql;
+};
+
+const std::vector<Statement>& Statements() {
+  static const std::vector<Statement> kStatements = {
+      // Ingest. The row lock serializes everything that changes one machine's event log.
+      {"lock_machine", "SELECT watermark FROM machines WHERE id = $1 FOR NO KEY UPDATE"},
+      {"insert_events", std::string("INSERT INTO edge_events (machine_id, seq, id, type, at, data) "
+                                    "SELECT $1, e.seq, e.id, e.type, e.at, e.data "
+                                    "FROM jsonb_to_recordset($2::jsonb) AS ") +
+                            kEventColumns +
+                            " ON CONFLICT (machine_id, seq) DO NOTHING RETURNING seq"},
+      {"insert_events_raw",
+       std::string("INSERT INTO edge_events (machine_id, seq, id, type, at, data) "
+                   "SELECT $1, e.seq, e.id, e.type, e.at, e.data "
+                   "FROM jsonb_to_recordset(($2::jsonb)->'events') AS ") +
+           kEventColumns + " ON CONFLICT (machine_id, seq) DO NOTHING RETURNING seq"},
+      {"stored_events_above", "SELECT seq, id::text, type, " VEND_ISO(
+                                  "at") ", data::text FROM edge_events "
+                                        "WHERE machine_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"},
+      {"upsert_customers",
+       "INSERT INTO customers (machine_id, customer_id, user_name, balance, updated_at) "
+       "SELECT $1, c.customer_id, c.user_name, c.balance, c.updated_at "
+       "FROM jsonb_to_recordset($2::jsonb) AS "
+       "c(customer_id bigint, user_name text, balance bigint, updated_at timestamptz) "
+       "ON CONFLICT (machine_id, customer_id) DO UPDATE SET user_name = EXCLUDED.user_name, "
+       "balance = EXCLUDED.balance, updated_at = EXCLUDED.updated_at"},
+      // DO NOTHING: each order is applied once by the watermark; a row that exists anyway
+      // can only come from a misbehaving edge, and must not wedge the machine's ingest.
+      {"insert_orders",
+       "INSERT INTO orders (machine_id, order_id, uuid, customer_id, user_name, product_id, "
+       "price, status, created_at, refunded_at, refund_amount) "
+       "SELECT $1, o.order_id, o.uuid, o.customer_id, o.user_name, o.product_id, o.price, "
+       "o.status, o.created_at, o.refunded_at, o.refund_amount "
+       "FROM jsonb_to_recordset($2::jsonb) AS o(order_id bigint, uuid uuid, customer_id bigint, "
+       "user_name text, product_id bigint, price bigint, status text, created_at timestamptz, "
+       "refunded_at timestamptz, refund_amount bigint) ON CONFLICT DO NOTHING"},
+      {"refund_orders",
+       "UPDATE orders o SET status = 'refunded', refunded_at = r.at, refund_amount = r.amount "
+       "FROM jsonb_to_recordset($2::jsonb) AS r(order_id bigint, amount bigint, at timestamptz) "
+       "WHERE o.machine_id = $1 AND o.order_id = r.order_id AND o.status = 'paid'"},
+      {"insert_deposits",
+       "INSERT INTO deposits (machine_id, deposit_id, uuid, customer_id, amount, created_at) "
+       "SELECT $1, d.deposit_id, d.uuid, d.customer_id, d.amount, d.created_at "
+       "FROM jsonb_to_recordset($2::jsonb) AS d(deposit_id bigint, uuid uuid, "
+       "customer_id bigint, amount bigint, created_at timestamptz) ON CONFLICT DO NOTHING"},
+      {"upsert_stock",
+       "INSERT INTO stock (machine_id, product_id, count, updated_at) "
+       "SELECT $1, s.product_id, s.count, s.updated_at FROM jsonb_to_recordset($2::jsonb) AS "
+       "s(product_id bigint, count bigint, updated_at timestamptz) "
+       "ON CONFLICT (machine_id, product_id) DO UPDATE SET count = EXCLUDED.count, "
+       "updated_at = EXCLUDED.updated_at"},
+      // Only this machine's own commands, and only while pending: a repeated or forged
+      // outcome changes nothing.
+      {"resolve_commands",
+       "UPDATE commands c SET status = r.status, reason = NULLIF(r.reason, ''), "
+       "resolved_at = r.at FROM jsonb_to_recordset($2::jsonb) AS "
+       "r(id uuid, status text, reason text, at timestamptz) "
+       "WHERE c.id = r.id AND c.machine_id = $1 AND c.status = 'pending'"},
+      {"advance_watermark", "UPDATE machines SET watermark = $2, last_seen = now() WHERE id = $1"},
+      {"touch_machine", "UPDATE machines SET last_seen = now() WHERE id = $1"},
+      // Presence and telemetry.
+      {"record_presence",
+       "UPDATE machines SET online = $2, last_seen = now(), "
+       "online_since = CASE WHEN $2 AND NOT online THEN now() ELSE online_since END, "
+       "agent_version = coalesce(NULLIF($3, ''), agent_version) WHERE id = $1 RETURNING id"},
+      {"insert_telemetry",
+       "INSERT INTO telemetry (machine_id, at, temperature_c, door_open, uptime_s, "
+       "outbox_depth, stock, version) SELECT id, $2, $3, $4, $5, $6, $7::jsonb, $8 "
+       "FROM machines WHERE id = $1 RETURNING machine_id"},
+      {"upsert_telemetry_latest",
+       "INSERT INTO telemetry_latest (machine_id, at, received_at, temperature_c, door_open, "
+       "uptime_s, outbox_depth, stock, version) "
+       "VALUES ($1, $2, now(), $3, $4, $5, $6, $7::jsonb, $8) "
+       "ON CONFLICT (machine_id) DO UPDATE SET at = EXCLUDED.at, received_at = now(), "
+       "temperature_c = EXCLUDED.temperature_c, door_open = EXCLUDED.door_open, "
+       "uptime_s = EXCLUDED.uptime_s, outbox_depth = EXCLUDED.outbox_depth, "
+       "stock = EXCLUDED.stock, version = EXCLUDED.version "
+       "WHERE telemetry_latest.at <= EXCLUDED.at"},
+      // Dispatch: claim and stamp in one statement; SKIP LOCKED lets instances that
+      // dispatch at the same moment take disjoint rows.
+      {"claim_commands",
+       "WITH claimed AS (SELECT c.id FROM commands c JOIN machines m ON m.id = c.machine_id "
+       "WHERE c.status = 'pending' AND ($1 = '' OR c.machine_id = $1) "
+       "AND (NOT $2 OR m.online) AND (NOT $3 OR c.last_sent_at IS NULL) "
+       "AND (c.last_sent_at IS NULL OR c.last_sent_at < now() - $4 * interval '1 millisecond') "
+       "AND (NOT $6 OR c.last_sent_at IS NULL OR c.last_sent_at < m.online_since) "
+       "ORDER BY c.machine_id, c.n LIMIT $5 FOR UPDATE OF c SKIP LOCKED) "
+       "UPDATE commands c SET sent_count = c.sent_count + 1, last_sent_at = now() "
+       "FROM claimed WHERE c.id = claimed.id "
+       "RETURNING c.machine_id, c.n, c.id::text, c.type, c.data::text, " VEND_ISO("c.issued_at")},
+      {"insert_commands",
+       "INSERT INTO commands (id, machine_id, type, data, issued_at) "
+       "SELECT c.id, c.machine_id, c.type, c.data, c.issued_at "
+       "FROM jsonb_to_recordset($1::jsonb) AS c(ord integer, id uuid, machine_id text, "
+       "type text, data jsonb, issued_at timestamptz) ORDER BY c.ord"},
+      {"catalog_lock", "SELECT pg_advisory_xact_lock($1)"},
+  };
+  return kStatements;
+}
+
+Status Unavailable(const std::string& what, const std::exception& e) {
+  return Status(Code::kUnavailable, "db_unavailable", what + ": " + e.what());
+}
+
+// Runs `fn(conn)` on a leased connection, turning libpqxx exceptions into a Status.
+// A connection that turns out broken (e.g. the server restarted while it sat in the
+// pool) is replaced and `fn` runs once more: nothing was committed, since a failure
+// during COMMIT itself is in_doubt_error, which is never retried.
+template <typename T, typename Fn>
+Result<T> WithConnection(PgPool& pool, const char* what, Fn&& fn) {
+  for (int attempt = 1;; ++attempt) {
+    auto lease = pool.Acquire();
+    if (!lease.ok()) return lease.status();
+    try {
+      return fn(lease->conn());
+    } catch (const pqxx::broken_connection& e) {
+      lease->MarkBroken();
+      if (attempt < 2) {
+        spdlog::warn("db {}: connection broken, retrying on a new one: {}", what, e.what());
+        continue;
+      }
+      return Unavailable(what, e);
+    } catch (const pqxx::in_doubt_error& e) {
+      lease->MarkBroken();
+      return Unavailable(what, e);
+    } catch (const std::exception& e) {
+      // A statement error leaves the connection usable (the transaction's destructor
+      // rolled back); one that also lost the connection shows as closed.
+      if (!lease->conn().is_open()) lease->MarkBroken();
+      spdlog::error("db {} failed: {}", what, e.what());
+      return Internal(std::string(what) + " failed: " + e.what());
+    }
+  }
+}
+
+Status ToStatus(const Result<bool>& r) { return r.ok() ? Status::Ok() : r.status(); }
+
+json OrdersJson(const std::vector<core::OrderRow>& rows) {
+  json a = json::array();
+  for (const auto& o : rows) {
+    a.push_back({{"order_id", o.order_id},
+                 {"uuid", o.uuid},
+                 {"customer_id", o.customer_id},
+                 {"user_name", o.user_name},
+                 {"product_id", o.product_id},
+                 {"price", o.price},
+                 {"status", o.refunded ? "refunded" : "paid"},
+                 {"created_at", o.created_at},
+                 {"refunded_at", o.refunded ? json(o.refunded_at) : json()},
+                 {"refund_amount", o.refunded ? json(o.refund_amount) : json()}});
+  }
+  return a;
+}
+
+// Writes the run's projection changes. Customers first: every order and deposit row
+// of the run names a customer whose row it then finds.
+void WriteDelta(pqxx::work& tx, const std::string& machine, const core::ProjectionDelta& d) {
+  if (!d.customers.empty()) {
+    json a = json::array();
+    for (const auto& c : d.customers) {
+      a.push_back({{"customer_id", c.customer_id},
+                   {"user_name", c.user_name},
+                   {"balance", c.balance},
+                   {"updated_at", c.updated_at}});
+    }
+    tx.exec_prepared("upsert_customers", machine, a.dump());
+  }
+  if (!d.new_orders.empty())
+    tx.exec_prepared("insert_orders", machine, OrdersJson(d.new_orders).dump());
+  if (!d.refunds.empty()) {
+    json a = json::array();
+    for (const auto& r : d.refunds) {
+      a.push_back({{"order_id", r.order_id}, {"amount", r.amount}, {"at", r.at}});
+    }
+    auto res = tx.exec_prepared("refund_orders", machine, a.dump());
+    if (res.affected_rows() != d.refunds.size()) {
+      spdlog::warn("ingest machine={} refunds of unknown or already refunded orders: {} of {}",
+                   machine, d.refunds.size() - res.affected_rows(), d.refunds.size());
+    }
+  }
+  if (!d.deposits.empty()) {
+    json a = json::array();
+    for (const auto& x : d.deposits) {
+      a.push_back({{"deposit_id", x.deposit_id},
+                   {"uuid", x.uuid},
+                   {"customer_id", x.customer_id},
+                   {"amount", x.amount},
+                   {"created_at", x.created_at}});
+    }
+    tx.exec_prepared("insert_deposits", machine, a.dump());
+  }
+  if (!d.stock.empty()) {
+    json a = json::array();
+    for (const auto& s : d.stock) {
+      a.push_back({{"product_id", s.product_id}, {"count", s.count}, {"updated_at", s.updated_at}});
+    }
+    tx.exec_prepared("upsert_stock", machine, a.dump());
+  }
+  if (!d.commands.empty()) {
+    json a = json::array();
+    for (const auto& c : d.commands) {
+      a.push_back({{"id", c.command_id},
+                   {"status", c.applied ? "applied" : "rejected"},
+                   {"reason", c.reason},
+                   {"at", c.at}});
+    }
+    tx.exec_prepared("resolve_commands", machine, a.dump());
+  }
+}
+
+// Loads up to `limit` stored events of `machine` with seq > `after`, in seq order.
+std::vector<schemas::Event> LoadStored(pqxx::work& tx, const std::string& machine, int64_t after,
+                                       int64_t limit) {
+  auto rows = tx.exec_prepared("stored_events_above", machine, after, limit);
+  std::vector<schemas::Event> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    schemas::Event e;
+    e.seq = r[0].as<int64_t>();
+    e.id = r[1].c_str();
+    e.at = r[3].c_str();
+    auto data = schemas::DecodeEventData(r[2].c_str(), json::parse(r[4].c_str()));
+    // Every stored event passed the same codec on its way in.
+    if (!data.ok()) {
+      throw std::runtime_error("stored event seq " + std::to_string(e.seq) + " of " + machine +
+                               " does not decode: " + data.status().message());
+    }
+    e.data = std::move(data).value();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+struct ProductRow {
+  core::CatalogProduct product;
+  bool removed = false;
+};
+
+std::optional<ProductRow> LoadProduct(pqxx::work& tx, int64_t id, bool for_update) {
+  auto r = tx.exec_params(std::string("SELECT id, name, price, image, is_refundable, removed "
+                                      "FROM products WHERE id = $1") +
+                              (for_update ? " FOR UPDATE" : ""),
+                          id);
+  if (r.empty()) return std::nullopt;
+  ProductRow p;
+  p.product.id = r[0][0].as<int64_t>();
+  p.product.name = r[0][1].c_str();
+  p.product.price = r[0][2].as<int64_t>();
+  p.product.image = r[0][3].c_str();
+  p.product.is_refundable = r[0][4].as<bool>();
+  p.removed = r[0][5].as<bool>();
+  return p;
+}
+
+std::vector<std::string> AllMachines(pqxx::work& tx) {
+  std::vector<std::string> out;
+  for (const auto& r : tx.exec("SELECT id FROM machines ORDER BY id")) out.push_back(r[0].c_str());
+  return out;
+}
+
+bool MachineRowExists(pqxx::work& tx, const std::string& id) {
+  return !tx.exec_params("SELECT 1 FROM machines WHERE id = $1", id).empty();
+}
+
+core::CommandStamp Stamp() {
+  return {[] { return NewUuid(); }, NowIso8601()};
+}
+
+// Inserts the planned commands (in order) and wakes the dispatchers at commit.
+void InsertCommands(pqxx::work& tx, const std::vector<core::PlannedCommand>& planned) {
+  if (planned.empty()) return;
+  json a = json::array();
+  int ord = 0;
+  for (const auto& p : planned) {
+    a.push_back({{"ord", ord++},
+                 {"id", p.command.id},
+                 {"machine_id", p.machine_id},
+                 {"type", schemas::CommandType(p.command.data)},
+                 {"data", schemas::EncodeCommandData(p.command.data)},
+                 {"issued_at", p.command.issued_at}});
+  }
+  tx.exec_prepared("insert_commands", a.dump());
+  tx.exec_params("SELECT pg_notify($1, '')", std::string(kCommandChannel));
+}
+
+Status UnknownMachine(const std::string& id) {
+  return Status(Code::kNotFound, "unknown_machine", "machine '" + id + "' is not provisioned");
+}
+Status UnknownProduct(int64_t id) {
+  return Status(Code::kNotFound, "unknown_product",
+                "product " + std::to_string(id) + " is not in the catalog");
+}
+
+}  // namespace
+
+PgStore::PgStore(PgPool& pool) : pool_(pool) {}
+
+void PgStore::Prepare(pqxx::connection& conn) {
+  for (const auto& s : Statements()) conn.prepare(s.name, s.sql);
+}
+
+Result<core::IngestOutcome> PgStore::Ingest(const schemas::EventBatch& batch,
+                                            std::string_view payload) {
+  return WithConnection<core::IngestOutcome>(
+      pool_, "ingest", [&](pqxx::connection& conn) -> Result<core::IngestOutcome> {
+        pqxx::work tx(conn);
+        auto locked = tx.exec_prepared("lock_machine", batch.machine);
+        if (locked.empty()) return UnknownMachine(batch.machine);
+        const int64_t watermark = locked[0][0].as<int64_t>();
+        core::IngestOutcome out;
+
+        // Every seq <= watermark is stored already (invariant of machines.watermark), so
+        // those events conflict and are skipped either way.
+        std::vector<const schemas::Event*> above;
+        for (const auto& e : batch.events) {
+          if (e.seq > watermark) above.push_back(&e);
+        }
+        std::set<int64_t> inserted;
+        if (!above.empty()) {
+          pqxx::result rows;
+          if (!payload.empty()) {
+            rows = tx.exec_prepared("insert_events_raw", batch.machine, std::string(payload));
+          } else {
+            json events = json::array();
+            for (const auto* e : above) events.push_back(schemas::EncodeEvent(*e));
+            rows = tx.exec_prepared("insert_events", batch.machine, events.dump());
+          }
+          for (const auto& r : rows) {
+            const int64_t seq = r[0].as<int64_t>();
+            if (seq > watermark) inserted.insert(seq);
+          }
+        }
+        out.inserted = inserted.size();
+        out.duplicates = batch.events.size() - inserted.size();
+
+        // The run to apply: the batch's own events when this transaction stored all of
+        // them (so the log holds exactly these), then whatever stored events continue it.
+        std::vector<schemas::Event> run;
+        int64_t next = watermark;
+        if (inserted.size() == above.size()) {
+          for (const auto* e : above) {
+            if (e->seq != next + 1) break;
+            run.push_back(*e);
+            ++next;
+          }
+        }
+        constexpr int64_t kPage = 2000;
+        for (;;) {
+          auto stored = LoadStored(tx, batch.machine, next, kPage);
+          std::vector<int64_t> seqs;
+          for (const auto& e : stored) seqs.push_back(e.seq);
+          auto plan = core::PlanRun(next, seqs);
+          for (size_t i = 0; i < plan.apply; ++i) run.push_back(std::move(stored[plan.skip + i]));
+          next = plan.new_watermark;
+          if (plan.gap) out.gap = true;
+          if (plan.gap || static_cast<int64_t>(stored.size()) < kPage) break;
+        }
+
+        if (!run.empty()) {
+          WriteDelta(tx, batch.machine, core::FoldEvents(run));
+          tx.exec_prepared("advance_watermark", batch.machine, next);
+        } else {
+          tx.exec_prepared("touch_machine", batch.machine);
+        }
+        tx.commit();
+        out.applied = run.size();
+        out.watermark = next;
+        return out;
+      });
+}
+
+Status PgStore::RecordPresence(const std::string& machine, const schemas::Presence& p) {
+  return ToStatus(
+      WithConnection<bool>(pool_, "presence", [&](pqxx::connection& conn) -> Result<bool> {
+        pqxx::work tx(conn);
+        auto r = tx.exec_prepared("record_presence", machine, p.online, p.version.value_or(""));
+        if (r.empty()) return UnknownMachine(machine);
+        tx.commit();
+        return true;
+      }));
+}
+
+Status PgStore::RecordTelemetry(const std::string& machine, const schemas::Telemetry& t) {
+  return ToStatus(
+      WithConnection<bool>(pool_, "telemetry", [&](pqxx::connection& conn) -> Result<bool> {
+        json stock = json::object();
+        for (const auto& [id, count] : t.stock) stock[std::to_string(id)] = count;
+        const std::string stock_json = stock.dump();
+        pqxx::work tx(conn);
+        auto r = tx.exec_prepared("insert_telemetry", machine, t.at, t.temperature_c, t.door_open,
+                                  t.uptime_s, t.outbox_depth, stock_json, t.version);
+        if (r.empty()) return UnknownMachine(machine);
+        tx.exec_prepared("upsert_telemetry_latest", machine, t.at, t.temperature_c, t.door_open,
+                         t.uptime_s, t.outbox_depth, stock_json, t.version);
+        tx.commit();
+        return true;
+      }));
+}
+
+Result<int64_t> PgStore::PruneTelemetry(std::chrono::seconds retention) {
+  return WithConnection<int64_t>(
+      pool_, "prune telemetry", [&](pqxx::connection& conn) -> Result<int64_t> {
+        pqxx::work tx(conn);
+        auto r = tx.exec_params(
+            "DELETE FROM telemetry WHERE received_at < now() - $1 * interval '1 second'",
+            static_cast<int64_t>(retention.count()));
+        tx.commit();
+        return static_cast<int64_t>(r.affected_rows());
+      });
+}
+
+Status PgStore::Ping() {
+  return ToStatus(WithConnection<bool>(pool_, "ping", [&](pqxx::connection& conn) -> Result<bool> {
+    pqxx::nontransaction tx(conn);
+    tx.exec("SELECT 1");
+    return true;
+  }));
+}
+
+Result<core::FleetCounts> PgStore::Counts() {
+  return WithConnection<
+      core::FleetCounts>(pool_, "counts", [&](pqxx::connection& conn) -> Result<core::FleetCounts> {
+    pqxx::nontransaction tx(conn);
+    auto r = tx.exec(
+        "SELECT (SELECT count(*) FROM machines), "
+        "(SELECT count(*) FROM machines WHERE online), "
+        "(SELECT count(*) FROM commands WHERE status = 'pending')");
+    return core::FleetCounts{r[0][0].as<int64_t>(), r[0][1].as<int64_t>(), r[0][2].as<int64_t>()};
+  });
+}
+
+Result<std::vector<core::MachineCommands>> PgStore::ClaimForDispatch(
+    const core::DispatchScope& scope) {
+  return WithConnection<std::vector<core::MachineCommands>>(
+      pool_, "claim commands",
+      [&](pqxx::connection& conn) -> Result<std::vector<core::MachineCommands>> {
+        pqxx::work tx(conn);
+        auto rows =
+            tx.exec_prepared("claim_commands", scope.machine, scope.only_online, scope.only_unsent,
+                             static_cast<int64_t>(scope.min_resend_gap.count()),
+                             static_cast<int64_t>(scope.limit), scope.not_sent_since_online);
+        tx.commit();
+        struct Row {
+          std::string machine;
+          int64_t n;
+          schemas::Command command;
+        };
+        std::vector<Row> claimed;
+        for (const auto& r : rows) {
+          auto data = schemas::DecodeCommandData(r[3].c_str(), json::parse(r[4].c_str()));
+          if (!data.ok()) {
+            spdlog::error("command id={} does not decode: {}", r[2].c_str(),
+                          data.status().message());
+            continue;
+          }
+          claimed.push_back(
+              {r[0].c_str(), r[1].as<int64_t>(), {r[2].c_str(), r[5].c_str(), std::move(*data)}});
+        }
+        // RETURNING has no order: restore issue order per machine.
+        std::sort(claimed.begin(), claimed.end(), [](const Row& a, const Row& b) {
+          return a.machine != b.machine ? a.machine < b.machine : a.n < b.n;
+        });
+        std::vector<core::MachineCommands> out;
+        for (auto& c : claimed) {
+          if (out.empty() || out.back().machine != c.machine) out.push_back({c.machine, {}});
+          out.back().commands.push_back(std::move(c.command));
+        }
+        return out;
+      });
+}
+
+Result<size_t> PgStore::AddMachine(const std::string& id, const std::string& mqtt_username) {
+  if (auto s = core::ValidateMachineId(id); !s.ok()) return s;
+  return WithConnection<size_t>(
+      pool_, "add machine", [&](pqxx::connection& conn) -> Result<size_t> {
+        pqxx::work tx(conn);
+        tx.exec_prepared("catalog_lock", kCatalogLock);
+        auto r = tx.exec_params(
+            "INSERT INTO machines (id, mqtt_username) VALUES ($1, $2) ON CONFLICT DO NOTHING "
+            "RETURNING id",
+            id, mqtt_username);
+        if (r.empty()) {
+          return Status(Code::kConflict, "machine_exists", "machine '" + id + "' already exists");
+        }
+        std::vector<core::CatalogProduct> catalog;
+        for (const auto& p : tx.exec("SELECT id, name, price, image, is_refundable FROM products "
+                                     "WHERE NOT removed ORDER BY id")) {
+          catalog.push_back({p[0].as<int64_t>(), p[1].c_str(), p[2].as<int64_t>(), p[3].c_str(),
+                             p[4].as<bool>()});
+        }
+        auto planned = core::PlanCatalogFor(id, catalog, {}, Stamp());
+        InsertCommands(tx, planned);
+        tx.commit();
+        return planned.size();
+      });
+}
+
+Result<bool> PgStore::MachineExists(const std::string& id) {
+  return WithConnection<bool>(pool_, "machine exists", [&](pqxx::connection& conn) -> Result<bool> {
+    pqxx::work tx(conn);
+    return MachineRowExists(tx, id);
+  });
+}
+
+Result<std::vector<core::MachineSummary>> PgStore::ListMachines() {
+  return WithConnection<std::vector<core::MachineSummary>>(
+      pool_, "list machines",
+      [&](pqxx::connection& conn) -> Result<std::vector<core::MachineSummary>> {
+        pqxx::work tx(conn);
+        std::vector<core::MachineSummary> out;
+        for (const auto& r : tx.exec("SELECT m.id, m.online, coalesce(" VEND_ISO(
+                 "m.last_seen") ", ''), "
+                                "coalesce(m.agent_version, ''), m.watermark, "
+                                "(SELECT count(*) FROM commands c WHERE c.machine_id = m.id "
+                                "AND c.status = 'pending') FROM machines m ORDER BY m.id")) {
+          out.push_back({r[0].c_str(), r[1].as<bool>(), r[2].c_str(), r[3].c_str(),
+                         r[4].as<int64_t>(), r[5].as<int64_t>()});
+        }
+        return out;
+      });
+}
+
+Result<size_t> PgStore::AddProduct(const core::CatalogProduct& p) {
+  if (auto s = core::ValidateProduct(p); !s.ok()) return s;
+  return WithConnection<size_t>(
+      pool_, "add product", [&](pqxx::connection& conn) -> Result<size_t> {
+        pqxx::work tx(conn);
+        tx.exec_prepared("catalog_lock", kCatalogLock);
+        auto existing = LoadProduct(tx, p.id, /*for_update=*/true);
+        if (existing && !existing->removed) {
+          return Status(Code::kConflict, "product_exists",
+                        "product " + std::to_string(p.id) + " is already in the catalog");
+        }
+        tx.exec_params(
+            "INSERT INTO products (id, name, price, image, is_refundable, removed, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, false, now()) ON CONFLICT (id) DO UPDATE SET "
+            "name = EXCLUDED.name, price = EXCLUDED.price, image = EXCLUDED.image, "
+            "is_refundable = EXCLUDED.is_refundable, removed = false, updated_at = now()",
+            p.id, p.name, p.price, p.image, p.is_refundable);
+        // A re-added product starts without per-machine prices.
+        tx.exec_params("DELETE FROM machine_prices WHERE product_id = $1", p.id);
+        auto planned = core::PlanUpsertEverywhere(p, AllMachines(tx), {}, Stamp());
+        InsertCommands(tx, planned);
+        tx.commit();
+        return planned.size();
+      });
+}
+
+Result<size_t> PgStore::UpdateProduct(int64_t id, const core::ProductPatch& patch) {
+  if (auto s = core::ValidateProductId(id); !s.ok()) return s;
+  return WithConnection<size_t>(
+      pool_, "update product", [&](pqxx::connection& conn) -> Result<size_t> {
+        pqxx::work tx(conn);
+        tx.exec_prepared("catalog_lock", kCatalogLock);
+        auto existing = LoadProduct(tx, id, /*for_update=*/true);
+        if (!existing || existing->removed) return UnknownProduct(id);
+        auto updated = core::ApplyPatch(existing->product, patch);
+        if (!updated.ok()) return updated.status();
+        const auto& p = *updated;
+        tx.exec_params(
+            "UPDATE products SET name = $2, price = $3, image = $4, is_refundable = $5, "
+            "updated_at = now() WHERE id = $1",
+            p.id, p.name, p.price, p.image, p.is_refundable);
+        std::map<std::string, int64_t> overrides;
+        for (const auto& r : tx.exec_params(
+                 "SELECT machine_id, price FROM machine_prices WHERE product_id = $1", id)) {
+          overrides[r[0].c_str()] = r[1].as<int64_t>();
+        }
+        auto planned = core::PlanUpsertEverywhere(p, AllMachines(tx), overrides, Stamp());
+        InsertCommands(tx, planned);
+        tx.commit();
+        return planned.size();
+      });
+}
+
+Result<size_t> PgStore::RemoveProduct(int64_t id) {
+  if (auto s = core::ValidateProductId(id); !s.ok()) return s;
+  return WithConnection<size_t>(
+      pool_, "remove product", [&](pqxx::connection& conn) -> Result<size_t> {
+        pqxx::work tx(conn);
+        tx.exec_prepared("catalog_lock", kCatalogLock);
+        auto existing = LoadProduct(tx, id, /*for_update=*/true);
+        if (!existing || existing->removed) return UnknownProduct(id);
+        tx.exec_params("UPDATE products SET removed = true, updated_at = now() WHERE id = $1", id);
+        auto planned = core::PlanRemoveEverywhere(id, AllMachines(tx), Stamp());
+        InsertCommands(tx, planned);
+        tx.commit();
+        return planned.size();
+      });
+}
+
+namespace {
+
+// Checks that a stock or price command addresses a provisioned machine and a product
+// that is in the catalog.
+Status CheckTarget(pqxx::work& tx, const std::string& machine, int64_t product) {
+  if (!MachineRowExists(tx, machine)) return UnknownMachine(machine);
+  auto p = LoadProduct(tx, product, /*for_update=*/false);
+  if (!p || p->removed) return UnknownProduct(product);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PgStore::SetStock(const std::string& machine, int64_t product, int64_t count) {
+  if (auto s = core::ValidateMachineId(machine); !s.ok()) return s;
+  if (auto s = core::ValidateProductId(product); !s.ok()) return s;
+  if (auto s = core::ValidateStockCount(count); !s.ok()) return s;
+  return ToStatus(WithConnection<
+                  bool>(pool_, "set stock", [&](pqxx::connection& conn) -> Result<bool> {
+    pqxx::work tx(conn);
+    if (auto s = CheckTarget(tx, machine, product); !s.ok()) return s;
+    InsertCommands(tx, {core::PlanCommand(machine, schemas::StockSet{product, count}, Stamp())});
+    tx.commit();
+    return true;
+  }));
+}
+
+Status PgStore::AddStock(const std::string& machine, int64_t product, int64_t delta) {
+  if (auto s = core::ValidateMachineId(machine); !s.ok()) return s;
+  if (auto s = core::ValidateProductId(product); !s.ok()) return s;
+  if (auto s = core::ValidateStockDelta(delta); !s.ok()) return s;
+  return ToStatus(WithConnection<
+                  bool>(pool_, "add stock", [&](pqxx::connection& conn) -> Result<bool> {
+    pqxx::work tx(conn);
+    if (auto s = CheckTarget(tx, machine, product); !s.ok()) return s;
+    InsertCommands(tx, {core::PlanCommand(machine, schemas::StockAdd{product, delta}, Stamp())});
+    tx.commit();
+    return true;
+  }));
+}
+
+Status PgStore::SetPrice(const std::string& machine, int64_t product, int64_t cents) {
+  if (auto s = core::ValidateMachineId(machine); !s.ok()) return s;
+  if (auto s = core::ValidateProductId(product); !s.ok()) return s;
+  if (auto s = core::ValidatePrice(cents); !s.ok()) return s;
+  return ToStatus(WithConnection<
+                  bool>(pool_, "set price", [&](pqxx::connection& conn) -> Result<bool> {
+    pqxx::work tx(conn);
+    tx.exec_prepared("catalog_lock", kCatalogLock);
+    if (!MachineRowExists(tx, machine)) return UnknownMachine(machine);
+    auto p = LoadProduct(tx, product, /*for_update=*/true);
+    if (!p || p->removed) return UnknownProduct(product);
+    tx.exec_params(
+        "INSERT INTO machine_prices (machine_id, product_id, price) VALUES ($1, $2, $3) "
+        "ON CONFLICT (machine_id, product_id) DO UPDATE SET price = EXCLUDED.price, "
+        "updated_at = now()",
+        machine, product, cents);
+    auto planned = core::PlanUpsertEverywhere(p->product, {machine}, {{machine, cents}}, Stamp());
+    InsertCommands(tx, planned);
+    tx.commit();
+    return true;
+  }));
+}
+
+struct PgCommandSignal::Impl {
+  // Counts notifications delivered while the connection is polled.
+  class Receiver : public pqxx::notification_receiver {
+   public:
+    Receiver(pqxx::connection_base& c, int* hits)
+        : pqxx::notification_receiver(c, kCommandChannel), hits_(hits) {}
+    void operator()(const std::string&, int) override { ++*hits_; }
+
+   private:
+    int* hits_;
+  };
+
+  std::string url;
+  std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<Receiver> receiver;
+  int hits = 0;
+
+  void Close() {
+    receiver.reset();
+    conn.reset();
+  }
+};
+
+PgCommandSignal::PgCommandSignal(std::string url) : impl_(std::make_unique<Impl>()) {
+  impl_->url = std::move(url);
+}
+
+PgCommandSignal::~PgCommandSignal() { impl_->Close(); }
+
+Result<bool> PgCommandSignal::Wait(std::chrono::milliseconds timeout) {
+  auto& s = *impl_;
+  try {
+    if (s.conn == nullptr || !s.conn->is_open()) {
+      s.Close();
+      auto c = PgPool::Connect(s.url);
+      if (!c.ok()) return c.status();
+      s.conn = std::move(c).value();
+      s.receiver = std::make_unique<Impl::Receiver>(*s.conn, &s.hits);
+      // Commands queued while nobody listened are found by the caller's first sweep.
+      s.conn->get_notifs();
+    }
+    s.hits = 0;
+    s.conn->await_notification(static_cast<long>(timeout.count() / 1000),
+                               static_cast<long>((timeout.count() % 1000) * 1000));
+    return s.hits > 0;
+  } catch (const std::exception& e) {
+    s.Close();
+    return Status(Code::kUnavailable, "db_unavailable",
+                  std::string("waiting for command notifications: ") + e.what());
+  }
+}
+
+}  // namespace vend::cloud::db
