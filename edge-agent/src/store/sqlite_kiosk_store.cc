@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/command_rules.h"
@@ -136,34 +137,30 @@ Result<std::unique_ptr<SqliteKioskStore>> SqliteKioskStore::Open(const std::stri
 
 Status SqliteKioskStore::WriteTx(const std::function<Status(SqliteConn&)>& body,
                                  const bool* products_changed) {
-  std::unique_lock<std::mutex> lock(write_mu_);
-  SqliteConn& db = *writer_;
-  try {
-    db.Exec("BEGIN IMMEDIATE");
-  } catch (const SqliteError& e) {
-    return Status(Code::kUnavailable, "busy", std::string("database busy: ") + e.what());
-  }
-  appended_in_tx_ = false;
-  try {
-    Status s = body(db);
-    if (!s.ok()) {
-      db.Exec("ROLLBACK");
-      return s;
+  PendingWrite me{&body, products_changed, Status::Ok()};
+  std::unique_lock<std::mutex> q(queue_mu_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (leader_active_) {
+      queue_cv_.wait(q, [&] { return me.done || !leader_active_; });
+      continue;
     }
-    db.Exec("COMMIT");
-    if (products_changed && *products_changed) RefreshProducts(db);
-  } catch (const SqliteError& e) {
-    // A failed COMMIT leaves the transaction open; ROLLBACK may then fail too if SQLite
-    // already rolled back on its own, which is fine.
-    if (!sqlite3_get_autocommit(db.raw()))
-      sqlite3_exec(db.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
-    return Internal(std::string("database error: ") + e.what());
+    // Lead: take what has queued up (this thread's own operation among it, unless more
+    // than kMaxGroup were ahead of it) and commit it as one group.
+    leader_active_ = true;
+    const size_t n = std::min(queue_.size(), kMaxGroup);
+    std::vector<PendingWrite*> group(queue_.begin(), queue_.begin() + n);
+    queue_.erase(queue_.begin(), queue_.begin() + n);
+    q.unlock();
+    CommitGroup(group);
+    q.lock();
+    for (PendingWrite* w : group) w->done = true;
+    leader_active_ = false;
+    queue_cv_.notify_all();
   }
-  const bool appended = appended_in_tx_;
-  lock.unlock();
-  // Outside write_mu_, so the listener (waking the drainer) never runs under the lock
-  // every sale needs.
-  if (appended) {
+  q.unlock();
+  // Outside every lock, so the listener (waking the drainer) never delays a sale.
+  if (me.result.ok() && me.appended) {
     std::function<void()> listener;
     {
       std::lock_guard<std::mutex> l(listener_mu_);
@@ -171,7 +168,57 @@ Status SqliteKioskStore::WriteTx(const std::function<Status(SqliteConn&)>& body,
     }
     if (listener) listener();
   }
-  return Status::Ok();
+  return me.result;
+}
+
+void SqliteKioskStore::CommitGroup(const std::vector<PendingWrite*>& group) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  SqliteConn& db = *writer_;
+  auto fail_all = [&](const Status& s) {
+    for (PendingWrite* w : group) w->result = s;
+  };
+  try {
+    db.Exec("BEGIN IMMEDIATE");
+  } catch (const SqliteError& e) {
+    fail_all(Status(Code::kUnavailable, "busy", std::string("database busy: ") + e.what()));
+    return;
+  }
+  bool refresh = false;
+  try {
+    for (PendingWrite* w : group) {
+      db.Exec("SAVEPOINT op");
+      appended_in_tx_ = false;
+      Status s;
+      try {
+        s = (*w->body)(db);
+      } catch (const SqliteError& e) {
+        s = Internal(std::string("database error: ") + e.what());
+      }
+      if (sqlite3_get_autocommit(db.raw())) {
+        // SQLite rolled the whole transaction back on its own (I/O error, full disk):
+        // the operations before this one are gone too.
+        fail_all(Internal("database error: transaction aborted: " + s.ToString()));
+        return;
+      }
+      if (s.ok()) {
+        db.Exec("RELEASE op");
+        w->appended = appended_in_tx_;
+        refresh = refresh || (w->products_changed && *w->products_changed);
+      } else {
+        db.Exec("ROLLBACK TO op; RELEASE op");
+      }
+      w->result = s;
+    }
+    db.Exec("COMMIT");
+    if (refresh) RefreshProducts(db);
+  } catch (const SqliteError& e) {
+    // Nothing of the group is durable: a failed COMMIT leaves the transaction open (roll
+    // it back); if SQLite already rolled back, ROLLBACK fails harmlessly.
+    if (!sqlite3_get_autocommit(db.raw())) {
+      sqlite3_exec(db.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    fail_all(Internal(std::string("database error: ") + e.what()));
+  }
 }
 
 template <typename T>

@@ -1,10 +1,15 @@
 // SqliteKioskStore: KioskStore on one SQLite file in WAL mode with synchronous=FULL.
 //
-// Writes go through one connection guarded by write_mu_, each business operation in a
-// single BEGIN IMMEDIATE ... COMMIT that also appends its outbox events, so a crash at
-// any instant leaves the whole operation or none of it. Reads use a small pool of
-// separate connections and never wait for a writer's fsync. The catalog snapshot is
-// kept in memory and swapped after each committed change that touches products.
+// Writes go through one connection guarded by write_mu_. Each business operation runs
+// as one atomic unit that also appends its outbox events: inside the write transaction
+// it is wrapped in a SAVEPOINT, and a failed operation is rolled back to it alone. Group
+// commit: operations that arrive while a commit is being synced to disk queue up, and
+// the next leader runs up to kMaxGroup of them in one BEGIN IMMEDIATE ... COMMIT, so one
+// fsync covers them all. No caller hears "ok" before the COMMIT that holds its
+// operation has returned, and a crash at any instant leaves each operation whole or
+// absent. Reads use a small pool of separate connections and never wait for a writer's
+// fsync. The catalog snapshot is kept in memory and swapped after each committed change
+// that touches products.
 //
 // It is also the sync's SyncStore: the outbox is drained and acknowledged through it,
 // and cloud commands are applied through it, each in one transaction with its
@@ -90,6 +95,23 @@ class SqliteKioskStore final : public core::KioskStore, public core::SyncStore {
 
   const std::string path_;
   const std::string machine_id_;
+
+  // One queued write operation; lives on its caller's stack until `done`.
+  struct PendingWrite {
+    const std::function<Status(SqliteConn&)>* body;
+    const bool* products_changed;
+    Status result;
+    bool appended = false;  // committed outbox events: wake the drainer
+    bool done = false;
+  };
+  static constexpr size_t kMaxGroup = 64;
+  // Runs `group` in one transaction on the writer; sets every result. Takes write_mu_.
+  void CommitGroup(const std::vector<PendingWrite*>& group);
+
+  std::mutex queue_mu_;  // guards queue_, leader_active_ and PendingWrite::done
+  std::condition_variable queue_cv_;
+  std::vector<PendingWrite*> queue_;
+  bool leader_active_ = false;  // a thread is committing a group
 
   std::mutex write_mu_;  // guards writer_, appended_in_tx_ and every write transaction
   std::unique_ptr<SqliteConn> writer_;
