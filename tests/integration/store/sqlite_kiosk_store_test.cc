@@ -6,8 +6,10 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace vend::edge::store {
 namespace {
@@ -272,6 +274,45 @@ TEST_F(SqliteStore, RefusesADatabaseFromANewerVersion) {
   auto s = SqliteKioskStore::Open(path_, "m-1");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().reason(), "schema_too_new");
+}
+
+// Concurrent writers share group commits; an operation that fails inside a group must
+// leave no trace while the others in the same group commit whole.
+TEST_F(SqliteStore, FailuresInsideAGroupCommitLeaveNoTraceAndSparesTheRest) {
+  ASSERT_TRUE(
+      store_->SeedCatalog({Product{5, "Gum", Money::FromCents(10), 100000, "", true}}).ok());
+  constexpr int kThreads = 8;
+  constexpr int kOps = 60;
+  for (int t = 0; t < kThreads; ++t) {
+    Funded("rich-" + std::to_string(t), 100000);
+    Funded("poor-" + std::to_string(t), 0);
+  }
+  const int64_t events_before = static_cast<int64_t>(Events().size());
+  std::atomic<int> ok{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kOps; ++i) {
+        const bool rich = i % 2 == 0;
+        auto r = store_->Buy({5, (rich ? "rich-" : "poor-") + std::to_string(t), std::nullopt});
+        (r.ok() ? ok : refused)++;
+        EXPECT_EQ(r.ok(), rich) << r.status().ToString();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * kOps / 2);
+  EXPECT_EQ(refused.load(), kThreads * kOps / 2);
+  auto events = Events();
+  // Two events per sale, none for a refused buy, and seq still gapless.
+  EXPECT_EQ(static_cast<int64_t>(events.size()) - events_before, 2 * ok.load());
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].seq, static_cast<int64_t>(i + 1));
+  EXPECT_EQ(Count(5), 100000 - ok.load());
+  for (int t = 0; t < kThreads; ++t) {
+    auto poor = store_->CreateCustomer("poor-" + std::to_string(t));
+    EXPECT_EQ(poor->customer.balance.cents(), 0);
+    EXPECT_TRUE(store_->Orders(poor->customer.id, "poor-" + std::to_string(t))->empty());
+  }
 }
 
 TEST(SqliteMigrate, AppliesOnlyWhatIsNewAndRollsBackAFailure) {
