@@ -72,7 +72,9 @@ struct HttpServer::Impl {
   void OnRequest(http_request req) {
     const auto start = std::chrono::steady_clock::now();
     std::string request_id = NewUuid();
-    auto reader = std::make_shared<BodyReader>();
+    // `new` without parentheses leaves the 64 KiB chunk buffer uninitialized: most
+    // requests have no body, and make_shared would zero-fill it for each of them.
+    std::shared_ptr<BodyReader> reader(new BodyReader);
     reader->in = req.body().streambuf();
     reader->max = max_body_bytes;
     reader->too_large = req.headers().content_length() > max_body_bytes;
