@@ -81,8 +81,9 @@ size_t Dispatcher::Send(const core::DispatchScope& scope, const char* trigger) {
       }
       spdlog::info("dispatch trigger={} machine={} commands={}", trigger, mc.machine, count);
     }
-    // A full page means more may be waiting; claimed rows are stamped, so the next
-    // page is new rows.
+    // A full page means more may be waiting; the due rows of a page are all stamped, so
+    // the next page has new ones. (A page holds at most `limit` due rows plus the
+    // earlier pending commands of their machines.)
     if (rows < scope.limit) return sent;
   }
 }

@@ -112,14 +112,25 @@ const std::vector<Statement>& Statements() {
        "stock = EXCLUDED.stock, version = EXCLUDED.version "
        "WHERE telemetry_latest.at <= EXCLUDED.at"},
       // Dispatch: claim and stamp in one statement; SKIP LOCKED lets instances that
-      // dispatch at the same moment take disjoint rows.
+      // dispatch at the same moment take disjoint rows. Commands must reach a machine in
+      // issue order (a stock.set before its product.upsert would be rejected), and an
+      // earlier publish may have been lost (no broker session yet, broker crash): so the
+      // claim adds every still-pending command of the same machine issued before the
+      // due ones, and the page limit applies to the due rows only, so each round stamps
+      // them all and the dispatch loop always ends.
       {"claim_commands",
-       "WITH claimed AS (SELECT c.id FROM commands c JOIN machines m ON m.id = c.machine_id "
+       "WITH due AS (SELECT c.id, c.machine_id, c.n FROM commands c "
+       "JOIN machines m ON m.id = c.machine_id "
        "WHERE c.status = 'pending' AND ($1 = '' OR c.machine_id = $1) "
        "AND (NOT $2 OR m.online) AND (NOT $3 OR c.last_sent_at IS NULL) "
        "AND (c.last_sent_at IS NULL OR c.last_sent_at < now() - $4 * interval '1 millisecond') "
        "AND (NOT $6 OR c.last_sent_at IS NULL OR c.last_sent_at < m.online_since) "
-       "ORDER BY c.machine_id, c.n LIMIT $5 FOR UPDATE OF c SKIP LOCKED) "
+       "ORDER BY c.machine_id, c.n LIMIT $5 FOR UPDATE OF c SKIP LOCKED), "
+       "upto AS (SELECT machine_id, max(n) AS n FROM due GROUP BY machine_id), "
+       "earlier AS (SELECT c.id FROM commands c JOIN upto u ON u.machine_id = c.machine_id "
+       "WHERE c.status = 'pending' AND c.n < u.n AND c.id NOT IN (SELECT id FROM due) "
+       "FOR UPDATE OF c SKIP LOCKED), "
+       "claimed AS (SELECT id FROM due UNION ALL SELECT id FROM earlier) "
        "UPDATE commands c SET sent_count = c.sent_count + 1, last_sent_at = now() "
        "FROM claimed WHERE c.id = claimed.id "
        "RETURNING c.machine_id, c.n, c.id::text, c.type, c.data::text, " VEND_ISO("c.issued_at")},

@@ -4,6 +4,15 @@
 #include <spdlog/spdlog.h>
 
 namespace vend::cloud::mqtt {
+namespace {
+
+// Publishes Paho may queue beyond the broker's in-flight window (Mosquitto grants 20)
+// before it refuses one with -12 ("No more messages can be buffered"); its default of
+// 100 refused acks during a reconnect burst of a few thousand machines (each refused ack
+// costs that machine an ack timeout). Acks are ~100 bytes: 100,000 queued is ~10 MB.
+constexpr int kMaxBufferedPublishes = 100000;
+
+}  // namespace
 
 struct PahoBus::Impl {
   BusOptions options;
@@ -37,8 +46,9 @@ PahoBus::~PahoBus() { Stop(); }
 Status PahoBus::Start(std::chrono::milliseconds timeout) {
   auto& s = *impl_;
   try {
-    s.client = std::make_unique<::mqtt::async_client>(s.options.url, s.options.client_id,
-                                                      ::mqtt::create_options(MQTTVERSION_5));
+    s.client = std::make_unique<::mqtt::async_client>(
+        s.options.url, s.options.client_id,
+        ::mqtt::create_options(MQTTVERSION_5, kMaxBufferedPublishes));
     s.client->set_connected_handler([this](const std::string&) {
       impl_->connected = true;
       spdlog::info("mqtt connected url={} client_id={}", impl_->options.url,
