@@ -74,6 +74,23 @@ void SetBalance(SqliteConn& db, int64_t customer_id, Money balance) {
       .Run();
 }
 
+// Writes the whole catalog row of `p`, creating or replacing it.
+void UpsertProduct(SqliteConn& db, const Product& p, const std::string& now) {
+  db.Prepare(
+        "INSERT INTO products (id, name, price, count, image, is_refundable, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+        "price = excluded.price, count = excluded.count, image = excluded.image, "
+        "is_refundable = excluded.is_refundable, updated_at = excluded.updated_at")
+      .Bind(1, p.id)
+      .Bind(2, p.name)
+      .Bind(3, p.price.cents())
+      .Bind(4, p.count)
+      .Bind(5, p.image)
+      .Bind(6, int64_t{p.is_refundable ? 1 : 0})
+      .Bind(7, now)
+      .Run();
+}
+
 void SetCount(SqliteConn& db, int64_t product_id, int64_t count, const std::string& now) {
   db.Prepare("UPDATE products SET count = ?, updated_at = ? WHERE id = ?")
       .Bind(1, count)
@@ -495,17 +512,7 @@ Status SqliteKioskStore::SeedCatalog(const std::vector<Product>& products) {
         for (const auto& p : products) {
           // A product the cloud removed stays removed (see removed_products).
           if (FindProduct(db, p.id) || IsRemoved(db, p.id)) continue;
-          db.Prepare(
-                "INSERT INTO products (id, name, price, count, image, is_refundable, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)")
-              .Bind(1, p.id)
-              .Bind(2, p.name)
-              .Bind(3, p.price.cents())
-              .Bind(4, p.count)
-              .Bind(5, p.image)
-              .Bind(6, int64_t{p.is_refundable ? 1 : 0})
-              .Bind(7, now)
-              .Run();
+          UpsertProduct(db, p, now);
           events.push_back(schemas::StockChanged{p.id, p.count, "seed"});
         }
         changed = !events.empty();
@@ -591,19 +598,7 @@ core::CommandOutcome SqliteKioskStore::WriteCommandPlan(
   }
   if (plan.write_product) {
     const core::Product& p = *plan.write_product;
-    db.Prepare(
-          "INSERT INTO products (id, name, price, count, image, is_refundable, updated_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
-          "price = excluded.price, count = excluded.count, image = excluded.image, "
-          "is_refundable = excluded.is_refundable, updated_at = excluded.updated_at")
-        .Bind(1, p.id)
-        .Bind(2, p.name)
-        .Bind(3, p.price.cents())
-        .Bind(4, p.count)
-        .Bind(5, p.image)
-        .Bind(6, int64_t{p.is_refundable ? 1 : 0})
-        .Bind(7, now)
-        .Run();
+    UpsertProduct(db, p, now);
     db.Prepare("DELETE FROM removed_products WHERE id = ?").Bind(1, p.id).Run();
     products_changed = true;
   }
