@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/machine_acl.h"
 #include "mqtt_wire.h"
 #include "vend/topics.h"
 
@@ -39,29 +40,6 @@ std::string Base64(const unsigned char* data, size_t n) {
       EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
   out.resize(static_cast<size_t>(len));
   return out;
-}
-
-std::string RoleName(const std::string& machine) { return "machine-" + machine; }
-
-json Acl(const char* type, const std::string& topic, bool allow, int priority) {
-  return {{"acltype", type}, {"topic", topic}, {"allow", allow}, {"priority", priority}};
-}
-
-// The ACLs cloud-service's DynsecProvisioner gives a machine's role.
-json MachineAcls(const std::string& machine) {
-  json acls = json::array();
-  for (auto kind : {TopicKind::kEvents, TopicKind::kTelemetry, TopicKind::kStatus}) {
-    acls.push_back(Acl("publishClientSend", schemas::Topic(machine, kind), true, 10));
-  }
-  for (auto kind : {TopicKind::kAck, TopicKind::kCommands}) {
-    acls.push_back(Acl("subscribeLiteral", schemas::Topic(machine, kind), true, 10));
-    acls.push_back(Acl("publishClientReceive", schemas::Topic(machine, kind), true, 10));
-  }
-  acls.push_back(Acl("publishClientSend", "vend/v1/m/#", false, 0));
-  acls.push_back(Acl("publishClientReceive", "vend/v1/m/#", false, 0));
-  acls.push_back(Acl("subscribePattern", "vend/v1/m/#", false, 0));
-  acls.push_back(Acl("subscribePattern", "#", false, 0));
-  return acls;
 }
 
 Status Failed(const std::string& what) { return Status(Code::kUnavailable, "provision", what); }
@@ -223,7 +201,7 @@ Status WriteDynsecConfig(const std::string& path, const std::vector<Credential>&
   std::set<std::string> users, roles;
   for (const auto& c : creds) {
     users.insert(c.id);
-    roles.insert(RoleName(c.id));
+    roles.insert(vend::cloud::core::MachineRoleName(c.id));
   }
   json clients = json::array(), role_list = json::array();
   for (const auto& c : config.value("clients", json::array())) {
@@ -239,13 +217,15 @@ Status WriteDynsecConfig(const std::string& path, const std::vector<Credential>&
                           kPbkdf2Iterations, EVP_sha512(), sizeof hash, hash) != 1) {
       return Failed("PBKDF2 failed");
     }
-    role_list.push_back({{"rolename", RoleName(c.id)}, {"acls", MachineAcls(c.id)}});
-    clients.push_back({{"username", c.id},
-                       {"textname", "vend-edge machine " + c.id},
-                       {"roles", {{{"rolename", RoleName(c.id)}, {"priority", 0}}}},
-                       {"password", Base64(hash, sizeof hash)},
-                       {"salt", Base64(salt, sizeof salt)},
-                       {"iterations", kPbkdf2Iterations}});
+    role_list.push_back({{"rolename", vend::cloud::core::MachineRoleName(c.id)},
+                         {"acls", vend::cloud::core::MachineDynsecAcls(c.id)}});
+    clients.push_back(
+        {{"username", c.id},
+         {"textname", "vend-edge machine " + c.id},
+         {"roles", {{{"rolename", vend::cloud::core::MachineRoleName(c.id)}, {"priority", 0}}}},
+         {"password", Base64(hash, sizeof hash)},
+         {"salt", Base64(salt, sizeof salt)},
+         {"iterations", kPbkdf2Iterations}});
   }
   config["clients"] = std::move(clients);
   config["roles"] = std::move(role_list);
@@ -271,13 +251,15 @@ Status ProvisionDynsecOnline(const std::string& host, uint16_t port, const std::
     json commands = json::array();
     for (size_t i = start; i < std::min(creds.size(), start + per_message); ++i) {
       const auto& c = creds[i];
+      commands.push_back({{"command", "createRole"},
+                          {"rolename", vend::cloud::core::MachineRoleName(c.id)},
+                          {"acls", vend::cloud::core::MachineDynsecAcls(c.id)}});
       commands.push_back(
-          {{"command", "createRole"}, {"rolename", RoleName(c.id)}, {"acls", MachineAcls(c.id)}});
-      commands.push_back({{"command", "createClient"},
-                          {"username", c.id},
-                          {"password", c.password},
-                          {"textname", "vend-edge machine " + c.id},
-                          {"roles", {{{"rolename", RoleName(c.id)}, {"priority", 0}}}}});
+          {{"command", "createClient"},
+           {"username", c.id},
+           {"password", c.password},
+           {"textname", "vend-edge machine " + c.id},
+           {"roles", {{{"rolename", vend::cloud::core::MachineRoleName(c.id)}, {"priority", 0}}}}});
     }
     auto answer = session.Request({{"commands", commands}});
     if (!answer.ok()) return answer.status();

@@ -9,8 +9,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "core/machine_acl.h"
 #include "vend/ids.h"
-#include "vend/topics.h"
 
 namespace vend::cloud::mqtt {
 namespace {
@@ -19,10 +19,6 @@ using nlohmann::json;
 
 constexpr const char* kControlTopic = "$CONTROL/dynamic-security/v1";
 constexpr const char* kResponseTopic = "$CONTROL/dynamic-security/v1/response";
-
-json Acl(const char* type, const std::string& topic, bool allow, int priority) {
-  return {{"acltype", type}, {"topic", topic}, {"allow", allow}, {"priority", priority}};
-}
 
 // Collects dynsec responses by correlationData.
 class ResponseWaiter {
@@ -75,23 +71,10 @@ DynsecProvisioner::~DynsecProvisioner() = default;
 Result<core::MachineCredential> DynsecProvisioner::CreateMachineCredential(
     const std::string& machine) {
   if (!IsMachineId(machine)) return InvalidArgument("invalid machine id '" + machine + "'");
-  using schemas::TopicKind;
   const std::string role = RoleName(machine);
   core::MachineCredential cred{machine, RandomPassword()};
 
-  json acls = json::array();
-  for (auto kind : {TopicKind::kEvents, TopicKind::kTelemetry, TopicKind::kStatus}) {
-    acls.push_back(Acl("publishClientSend", schemas::Topic(machine, kind), true, 10));
-  }
-  for (auto kind : {TopicKind::kAck, TopicKind::kCommands}) {
-    acls.push_back(Acl("subscribeLiteral", schemas::Topic(machine, kind), true, 10));
-    acls.push_back(Acl("publishClientReceive", schemas::Topic(machine, kind), true, 10));
-  }
-  // Everything else under the tree is denied, whatever the default access says.
-  acls.push_back(Acl("publishClientSend", "vend/v1/m/#", false, 0));
-  acls.push_back(Acl("publishClientReceive", "vend/v1/m/#", false, 0));
-  acls.push_back(Acl("subscribePattern", "vend/v1/m/#", false, 0));
-  acls.push_back(Acl("subscribePattern", "#", false, 0));
+  const json acls = core::MachineDynsecAcls(machine);
 
   const std::string tag = NewUuid();
   auto id = [&](const char* step) { return tag + ":" + step; };

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "core/machine_acl.h"
 #include "core/ports.h"
 
 namespace vend::cloud::mqtt {
@@ -35,7 +36,7 @@ class DynsecProvisioner final : public core::CredentialProvisioner {
   Result<core::MachineCredential> CreateMachineCredential(const std::string& machine) override;
 
   // The role name of machine `machine`.
-  static std::string RoleName(const std::string& machine) { return "machine-" + machine; }
+  static std::string RoleName(const std::string& machine) { return core::MachineRoleName(machine); }
 
  private:
   DynsecOptions options_;
