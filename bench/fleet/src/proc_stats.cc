@@ -66,14 +66,14 @@ ProcUsage SampleProcessTree(pid_t root) {
   if (!all.count(root)) return u;
   std::multimap<pid_t, pid_t> children;
   for (const auto& [pid, s] : all) children.emplace(s.ppid, pid);
-  std::vector<pid_t> todo{root};
-  while (!todo.empty()) {
-    const pid_t pid = todo.back();
-    todo.pop_back();
+  std::vector<pid_t> to_visit{root};
+  while (!to_visit.empty()) {
+    const pid_t pid = to_visit.back();
+    to_visit.pop_back();
     u.cpu_s += all[pid].cpu_s;
     ++u.processes;
     auto range = children.equal_range(pid);
-    for (auto it = range.first; it != range.second; ++it) todo.push_back(it->second);
+    for (auto it = range.first; it != range.second; ++it) to_visit.push_back(it->second);
   }
   u.alive = true;
   u.hwm_kb = StatusKb(root, "VmHWM");
