@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cctype>
 #include <chrono>
 
 #include "vend/ids.h"
@@ -106,6 +107,13 @@ struct HttpServer::Impl {
           in.request_id = request_id;
           auto ct = req.headers().find(web::http::header_names::content_type);
           if (ct != req.headers().end()) in.content_type = ct->second;
+          in.headers.reserve(req.headers().size());
+          for (const auto& [name, value] : req.headers()) {
+            std::string lower = name;
+            for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            in.headers.emplace_back(std::move(lower), value);
+          }
+          in.remote_address = req.remote_address();
           HttpResponse out;
           try {
             out = handler(in);

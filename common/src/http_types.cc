@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+
 namespace vend::http {
 
 using nlohmann::json;
@@ -26,6 +28,8 @@ int HttpStatusFor(Code code) {
       return 413;
     case Code::kUnsupportedMedia:
       return 415;
+    case Code::kTooManyRequests:
+      return 429;
     case Code::kUnavailable:
       return 503;
     case Code::kInternal:
@@ -48,6 +52,18 @@ HttpResponse ErrorResponse(const Status& status, const std::string& request_id) 
   r.status = code;
   r.body = json{{"error", err}}.dump();
   return r;
+}
+
+std::string HttpRequest::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < k.size() && same; ++i) {
+      same = k[i] == static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    }
+    if (same) return v;
+  }
+  return "";
 }
 
 }  // namespace vend::http

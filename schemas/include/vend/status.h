@@ -24,6 +24,7 @@ enum class Code {
   kConflict,          // state forbids the operation (409)
   kTooLarge,          // request body over the limit (413)
   kUnsupportedMedia,  // unsupported content type (415)
+  kTooManyRequests,   // rate limit reached (429)
   kUnavailable,       // dependency temporarily unavailable (503)
   kInternal,          // bug or I/O failure (500)
 };

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,13 @@ struct HttpRequest {
   std::string content_type;  // header value, may be empty
   std::string body;
   std::string request_id;
+  // Every request header, names lower-cased, in arrival order.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The peer's IP address as the socket saw it (no proxy headers), may be empty.
+  std::string remote_address;
+
+  // The first header of that name (matched case-insensitively), or "" when absent.
+  std::string Header(std::string_view name) const;
 };
 
 struct HttpResponse {
