@@ -6,21 +6,30 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <condition_variable>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "app/dispatcher.h"
 #include "app/ingestor.h"
 #include "app/scheduler.h"
 #include "app/worker_pool.h"
+#include "cli/admin_cli.h"
 #include "cli/fleet_cli.h"
+#include "db/pg_accounts.h"
 #include "db/pg_migrate.h"
 #include "db/pg_pool.h"
 #include "db/pg_store.h"
+#include "http/admin_api.h"
+#include "http/fleet_api.h"
 #include "http/ops_api.h"
 #include "mqtt/dynsec_provisioner.h"
 #include "mqtt/paho_bus.h"
 #include "vend/http/http_server.h"
+#include "vend/http/static_files.h"
 #include "vend/ids.h"
 #include "vend/topics.h"
 
@@ -42,6 +51,50 @@ struct Flags {
   int64_t telemetry_retention_h = 168;
   size_t queue_capacity = 256;
   size_t http_threads = 4;
+  // serve: admin portal and API
+  std::string portal_dir;
+  bool secure_cookies = false;
+  int64_t session_ttl_h = 12;
+  int64_t login_max_failures = 5;
+  int64_t login_max_address_failures = 30;
+  int64_t login_window_s = 900;
+  int64_t offline_after_s = 300;
+  double temp_min_c = 0.0;
+  double temp_max_c = 8.0;
+};
+
+std::optional<std::string> Env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+// Runs `fn` every `period` on a thread of its own until destroyed.
+class Periodic {
+ public:
+  Periodic(std::chrono::seconds period, std::function<void()> fn)
+      : thread_([this, period, fn = std::move(fn)] {
+          std::unique_lock<std::mutex> lock(mu_);
+          while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
+            lock.unlock();
+            fn();
+            lock.lock();
+          }
+        }) {}
+  ~Periodic() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
 };
 
 int Failed(const Status& s) {
@@ -81,13 +134,22 @@ int Serve(const Flags& f) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  if (f.temp_min_c >= f.temp_max_c) {
+    return Failed(InvalidArgument("--temp-min must be below --temp-max"));
+  }
   auto migrated = MigrateNow(f);
   if (!migrated.ok()) return Failed(migrated.status());
 
   metrics::Registry registry;
-  db::PgPool pool(
-      {f.pg_url, f.workers + 3, std::chrono::milliseconds(10000), db::PgStore::Prepare});
+  db::PgPool pool({f.pg_url, f.workers + f.http_threads + 3, std::chrono::milliseconds(10000),
+                   db::PgStore::Prepare});
   db::PgStore store(pool);
+  db::PgAccounts accounts(pool);
+  if (auto s = cli::BootstrapAdminFromEnv(accounts, Env("VEND_ADMIN_USERNAME"),
+                                          Env("VEND_ADMIN_PASSWORD"), Env("VEND_ADMIN_EMAIL"));
+      !s.ok()) {
+    return Failed(s);
+  }
   db::PgCommandSignal signal(f.pg_url);
 
   // Built in dependency order; the callbacks below only run after bus.Start().
@@ -129,9 +191,38 @@ int Serve(const Flags& f) {
                     [&workers] { return static_cast<double>(workers.Queued()); });
 
   cloud::http::OpsApi ops(store, bus, registry, VEND_VERSION);
+  cloud::http::FleetApi fleet(
+      pool, {std::chrono::seconds(f.offline_after_s), f.temp_min_c, f.temp_max_c});
+  cloud::http::AdminApiOptions admin_options;
+  admin_options.secure_cookies = f.secure_cookies;
+  admin_options.session_ttl = std::chrono::hours(f.session_ttl_h);
+  admin_options.login_limits = {f.login_max_failures, f.login_max_address_failures,
+                                f.login_window_s};
+  cloud::http::AdminApi admin(
+      accounts, registry, admin_options,
+      [&fleet](const cloud::http::AdminRequest& r) { return fleet.Handle(r); });
+  const vend::http::StaticFilesOptions portal{f.portal_dir, /*spa_fallback=*/true};
+  // Images are at most 1 MiB and JSON bodies 64 KiB (checked by the API); 2 MiB bounds
+  // what a request may make the server hold.
+  constexpr size_t kMaxBody = 2 * 1024 * 1024;
   vend::http::HttpServer::SetThreadPoolSize(f.http_threads);
-  vend::http::HttpServer server(f.listen, 64 * 1024,
-                                [&ops](const vend::http::HttpRequest& r) { return ops.Handle(r); });
+  vend::http::HttpServer server(f.listen, kMaxBody, [&](const vend::http::HttpRequest& r) {
+    if (r.path == "/healthz" || r.path == "/metrics") return ops.Handle(r);
+    if (r.path == "/api" || r.path.rfind("/api/", 0) == 0) return admin.Handle(r);
+    if (r.method != "GET" && r.method != "HEAD") {
+      auto resp = vend::http::ErrorResponse(
+          Status(Code::kInvalidArgument, "method_not_allowed", "only GET is served here"),
+          r.request_id);
+      resp.status = 405;
+      resp.headers.emplace_back("Allow", "GET, HEAD");
+      return resp;
+    }
+    if (portal.root.empty()) {
+      return vend::http::ErrorResponse(NotFound("no portal is served (see --portal-dir)"),
+                                       r.request_id);
+    }
+    return vend::http::ServeStatic(r, portal);
+  });
   if (auto s = server.Start(); !s.ok()) return Failed(s);
 
   workers.Start();
@@ -142,8 +233,21 @@ int Serve(const Flags& f) {
     workers.Stop();
     return Failed(s);
   }
-  spdlog::info("started listen=http://{} mqtt={} client_id={} workers={} schema_version={}",
-               f.listen, f.mqtt_url, bus_options.client_id, f.workers, migrated->to_version);
+  // Expired sessions and login attempts past the window are only garbage.
+  const auto attempts_kept = std::chrono::seconds(std::max<int64_t>(f.login_window_s, 86400));
+  Periodic prune(std::chrono::seconds(300), [&accounts, attempts_kept] {
+    auto n = accounts.Prune(attempts_kept);
+    if (!n.ok()) {
+      spdlog::warn("prune sessions failed: {}", n.status().ToString());
+    } else if (*n > 0) {
+      spdlog::info("pruned expired sessions and old login attempts rows={}", *n);
+    }
+  });
+  spdlog::info(
+      "started listen=http://{} mqtt={} client_id={} workers={} schema_version={} portal_dir={} "
+      "secure_cookies={}",
+      f.listen, f.mqtt_url, bus_options.client_id, f.workers, migrated->to_version,
+      f.portal_dir.empty() ? "(none)" : f.portal_dir, f.secure_cookies);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -164,7 +268,8 @@ int main(int argc, char** argv) {
   CLI::App app{"vend-cloud " VEND_VERSION
                " - the VendFleet cloud service.\n"
                "Ingests every machine's events from MQTT into PostgreSQL exactly once, tracks\n"
-               "presence and telemetry, dispatches commands, and provisions the fleet."};
+               "presence and telemetry, dispatches commands, provisions the fleet, and serves\n"
+               "the admin REST API (/api/v1) and the admin portal."};
   app.require_subcommand(1);
   app.fallthrough();
   app.set_version_flag("--version", VEND_VERSION);
@@ -184,7 +289,9 @@ int main(int argc, char** argv) {
   auto* migrate = app.add_subcommand("migrate", "Apply the database migrations and exit");
 
   auto* serve = app.add_subcommand("serve", "Run the service (MQTT ingest, dispatch, HTTP)");
-  serve->add_option("--listen", f.listen, "HOST:PORT of /healthz and /metrics")
+  serve
+      ->add_option("--listen", f.listen,
+                   "HOST:PORT of /healthz, /metrics, the admin API (/api/v1) and the portal")
       ->capture_default_str();
   serve->add_option("--workers", f.workers, "Ingest worker threads")
       ->capture_default_str()
@@ -205,6 +312,42 @@ int main(int argc, char** argv) {
   serve->add_option("--http-threads", f.http_threads, "HTTP worker threads")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{64}));
+  serve
+      ->add_option("--portal-dir", f.portal_dir,
+                   "Directory of the admin portal's files (e.g. REPO/admin-portal); empty: no "
+                   "portal, only the API")
+      ->envname("VEND_PORTAL_DIR");
+  serve
+      ->add_flag("--secure-cookies", f.secure_cookies,
+                 "Mark the session cookie Secure (when clients reach the service over TLS)")
+      ->envname("VEND_SECURE_COOKIES");
+  serve->add_option("--session-ttl", f.session_ttl_h, "Hours a portal session lasts (absolute)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{24 * 365}));
+  serve
+      ->add_option("--login-max-failures", f.login_max_failures,
+                   "Failed logins per user name within the window before 429")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  serve
+      ->add_option("--login-max-address-failures", f.login_max_address_failures,
+                   "Failed logins per client address within the window before 429")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+  serve->add_option("--login-window", f.login_window_s, "Seconds of the login rate-limit window")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}));
+  serve
+      ->add_option("--offline-after", f.offline_after_s,
+                   "Seconds without news before a machine counts as offline (alerts)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{86400 * 30}));
+  serve->add_option("--temp-min", f.temp_min_c, "Lowest acceptable temperature in C (alerts)")
+      ->capture_default_str()
+      ->check(CLI::Range(-100.0, 200.0));
+  serve->add_option("--temp-max", f.temp_max_c, "Highest acceptable temperature in C (alerts)")
+      ->capture_default_str()
+      ->check(CLI::Range(-100.0, 200.0));
 
   auto* machine = app.add_subcommand("machine", "Provision and list machines");
   machine->require_subcommand(1);
@@ -222,6 +365,20 @@ int main(int argc, char** argv) {
   std::string list_format = "text";
   auto* machine_list = machine->add_subcommand("list", "List machines and their sync state");
   machine_list->add_option("--format", list_format, "text or json")->capture_default_str();
+
+  auto* admin = app.add_subcommand("admin", "Admin portal accounts");
+  admin->require_subcommand(1);
+  cli::AdminCreateArgs admin_args;
+  auto* admin_create = admin->add_subcommand(
+      "create",
+      "Create an approved portal administrator (role 300). The password is read from\n"
+      "--password-file or VEND_ADMIN_PASSWORD, never from the command line, and never printed.");
+  admin_create->add_option("USERNAME", admin_args.username, "User name ([A-Za-z0-9_.-]{3,32})")
+      ->required();
+  admin_create->add_option("--email", admin_args.email, "E-mail address")->required();
+  admin_create->add_option("--password-file", admin_args.password_file,
+                           "File holding the password (10..128 bytes; one trailing newline is "
+                           "ignored)");
 
   auto* product = app.add_subcommand("product", "Change the catalog (fans out to every machine)");
   product->require_subcommand(1);
@@ -264,14 +421,18 @@ int main(int argc, char** argv) {
   price_set->add_option("PRODUCT", target_product, "Product id")->required();
   price_set->add_option("CENTS", amount, "Price in cents")->required();
 
-  for (auto* sub : {migrate, serve, machine_add, machine_list, product_add, product_set,
-                    product_remove, stock_set, stock_add, price_set}) {
+  for (auto* sub : {migrate, serve, machine_add, machine_list, admin_create, product_add,
+                    product_set, product_remove, stock_set, stock_add, price_set}) {
     sub->footer(
         "Global options go before or after the subcommand: --pg, --mqtt, --mqtt-user,\n"
         "--mqtt-password (or VEND_PG_URL, VEND_MQTT_URL, VEND_MQTT_CLOUD_USER,\n"
         "VEND_MQTT_CLOUD_PASSWORD), --log-level. Exit codes: 0 done, 1 database or broker\n"
         "failure, 2 invalid argument (nothing changed).");
   }
+
+  serve->footer(serve->get_footer() +
+                "\n\nThe first portal administrator is created at start from VEND_ADMIN_USERNAME,\n"
+                "VEND_ADMIN_PASSWORD and VEND_ADMIN_EMAIL when no admin account exists yet.");
 
   try {
     app.parse(argc, argv);
@@ -308,6 +469,13 @@ int main(int argc, char** argv) {
       mqtt::DynsecProvisioner creds({f.mqtt_url, f.mqtt_user, f.mqtt_password});
       return cli::MachineAdd(store, creds, add_args, out, err);
     });
+  }
+  if (admin_create->parsed()) {
+    auto m = MigrateNow(f);
+    if (!m.ok()) return Failed(m.status());
+    db::PgPool pool({f.pg_url, 1, std::chrono::milliseconds(10000), db::PgStore::Prepare});
+    db::PgAccounts accounts(pool);
+    return cli::AdminCreate(accounts, admin_args, Env("VEND_ADMIN_PASSWORD"), out, err);
   }
   if (machine_list->parsed()) {
     return WithStore(f, [&](db::PgStore& s) { return cli::MachineList(s, list_format, out, err); });

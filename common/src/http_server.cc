@@ -121,6 +121,8 @@ struct HttpServer::Impl {
             spdlog::error("http handler threw request_id={} error={}", request_id, e.what());
             out = ErrorResponse(Internal(""), request_id);
           }
+          // A HEAD answer is the GET answer without its body, whatever the handler did.
+          if (in.method == "HEAD") out.body.clear();
           Reply(req, out, request_id, start);
         })
         .then([request_id](pplx::task<void> t) {

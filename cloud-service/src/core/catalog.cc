@@ -1,6 +1,7 @@
 #include "core/catalog.h"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "vend/ids.h"
@@ -60,6 +61,59 @@ Status ValidateStockDelta(int64_t delta) {
 Status ValidatePrice(int64_t cents) {
   if (cents < 0 || cents > kMaxJsonInt) return InvalidArgument("price must be 0..2^53 cents");
   return Status::Ok();
+}
+
+Status ValidateLowStockThreshold(int64_t threshold) {
+  if (threshold < 0 || threshold > kMaxLowStockThreshold) {
+    return InvalidArgument("low_stock_threshold must be 0.." +
+                           std::to_string(kMaxLowStockThreshold));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ValidateImage(std::string_view content_type, std::string_view bytes,
+                                  std::string* normalized_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  struct Format {
+    const char* type;
+    const char* ext;
+  };
+  static const Format kFormats[] = {
+      {"image/png", "png"}, {"image/jpeg", "jpg"}, {"image/webp", "webp"}, {"image/gif", "gif"}};
+  const Format* format = nullptr;
+  for (const auto& f : kFormats) {
+    if (type == f.type) format = &f;
+  }
+  if (format == nullptr) {
+    return Status(Code::kUnsupportedMedia, "unsupported_image",
+                  "image content type must be image/png, image/jpeg, image/webp or image/gif");
+  }
+  if (bytes.empty()) return Status(Code::kInvalidArgument, "bad_image", "image is empty");
+  if (bytes.size() > kMaxImageBytes) {
+    return Status(Code::kTooLarge, "payload_too_large", "image is larger than 1 MiB");
+  }
+  auto starts = [&](std::string_view magic, size_t at = 0) {
+    return bytes.size() >= at + magic.size() && bytes.substr(at, magic.size()) == magic;
+  };
+  bool ok = false;
+  if (type == "image/png") ok = starts("\x89PNG\r\n\x1a\n");
+  if (type == "image/jpeg") ok = starts("\xff\xd8\xff");
+  if (type == "image/gif") ok = starts("GIF87a") || starts("GIF89a");
+  if (type == "image/webp") ok = starts("RIFF") && starts("WEBP", 8);
+  if (!ok) {
+    return Status(Code::kInvalidArgument, "bad_image",
+                  "image content does not match its content type " + type);
+  }
+  if (normalized_type != nullptr) *normalized_type = type;
+  return std::string(format->ext);
+}
+
+std::string ImageFileName(int64_t product_id, const std::string& sha256_hex,
+                          const std::string& ext) {
+  return "p" + std::to_string(product_id) + "-" + sha256_hex.substr(0, 8) + "." + ext;
 }
 
 Result<CatalogProduct> ApplyPatch(CatalogProduct p, const ProductPatch& patch) {

@@ -30,8 +30,16 @@ struct ProductPatch {
   std::optional<int64_t> price;
   std::optional<std::string> image;
   std::optional<bool> is_refundable;
-  bool empty() const { return !name && !price && !image && !is_refundable; }
+  // Cloud-only (alerts): changing only this sends no command.
+  std::optional<int64_t> low_stock_threshold;
+  bool empty() const { return !name && !price && !image && !is_refundable && !low_stock_threshold; }
+  // True when the patch changes what machines know of the product.
+  bool touches_edge() const { return name || price || image || is_refundable; }
 };
+
+inline constexpr int64_t kDefaultLowStockThreshold = 3;
+inline constexpr int64_t kMaxLowStockThreshold = 1000000;
+inline constexpr size_t kMaxImageBytes = 1024 * 1024;
 
 // Errors are kInvalidArgument naming the field; the same limits the edge enforces on
 // product.upsert (name 1..200 bytes of printable UTF-8, price >= 0, image a plain file
@@ -42,7 +50,21 @@ Status ValidateProductId(int64_t id);
 Status ValidateStockCount(int64_t count);
 Status ValidateStockDelta(int64_t delta);
 Status ValidatePrice(int64_t cents);
+Status ValidateLowStockThreshold(int64_t threshold);  // 0..kMaxLowStockThreshold
 Result<CatalogProduct> ApplyPatch(CatalogProduct p, const ProductPatch& patch);
+
+// Checks an uploaded product image: `content_type` (parameters after ';' ignored) must be
+// image/png, image/jpeg, image/webp or image/gif (else UnsupportedMedia
+// "unsupported_image"), the bytes non-empty (InvalidArgument "bad_image"), at most
+// kMaxImageBytes (TooLarge "payload_too_large") and starting with that format's magic
+// bytes (InvalidArgument "bad_image"). Returns the file extension ("png", "jpg", ...)
+// and sets `normalized_type` to the bare media type.
+Result<std::string> ValidateImage(std::string_view content_type, std::string_view bytes,
+                                  std::string* normalized_type);
+// The catalog image name of an uploaded image, "p<id>-<first 8 hex of sha256>.<ext>":
+// it changes with the content, so kiosks notice a new image.
+std::string ImageFileName(int64_t product_id, const std::string& sha256_hex,
+                          const std::string& ext);
 
 // A command addressed to one machine.
 struct PlannedCommand {

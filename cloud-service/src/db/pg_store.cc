@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <set>
@@ -277,25 +278,61 @@ std::vector<schemas::Event> LoadStored(pqxx::work& tx, const std::string& machin
   return out;
 }
 
-struct ProductRow {
-  core::CatalogProduct product;
-  bool removed = false;
-};
-
-std::optional<ProductRow> LoadProduct(pqxx::work& tx, int64_t id, bool for_update) {
-  auto r = tx.exec_params(std::string("SELECT id, name, price, image, is_refundable, removed "
-                                      "FROM products WHERE id = $1") +
-                              (for_update ? " FOR UPDATE" : ""),
-                          id);
+// Every column of a product the admin changes touch, plus its image digest.
+std::optional<ProductRecord> LoadProduct(pqxx::work& tx, int64_t id, bool for_update) {
+  auto r = tx.exec_params(
+      std::string("SELECT p.id, p.name, p.price, p.image, p.is_refundable, p.removed, "
+                  "p.low_stock_threshold, " VEND_ISO(
+                      "p.updated_at") ", "
+                                      "coalesce((SELECT i.sha256 FROM product_images i WHERE "
+                                      "i.product_id = p.id), "
+                                      "'') FROM products p WHERE p.id = $1") +
+          (for_update ? " FOR UPDATE OF p" : ""),
+      id);
   if (r.empty()) return std::nullopt;
-  ProductRow p;
+  ProductRecord p;
   p.product.id = r[0][0].as<int64_t>();
   p.product.name = r[0][1].c_str();
   p.product.price = r[0][2].as<int64_t>();
   p.product.image = r[0][3].c_str();
   p.product.is_refundable = r[0][4].as<bool>();
   p.removed = r[0][5].as<bool>();
+  p.low_stock_threshold = r[0][6].as<int64_t>();
+  p.updated_at = r[0][7].c_str();
+  p.image_sha256 = r[0][8].c_str();
   return p;
+}
+
+// The audit form of a product.
+json ProductAudit(const ProductRecord& p) {
+  return {{"id", p.product.id},
+          {"name", p.product.name},
+          {"price", p.product.price},
+          {"image", p.product.image},
+          {"is_refundable", p.product.is_refundable},
+          {"low_stock_threshold", p.low_stock_threshold},
+          {"removed", p.removed}};
+}
+
+// The audit row of a change made through the admin API; null `actor` (the CLI) writes
+// none. Null JSON values are stored as SQL NULL.
+void WriteAudit(pqxx::work& tx, const core::Actor* actor, const std::string& action,
+                const std::string& target, const json& before, const json& after) {
+  if (actor == nullptr) return;
+  tx.exec_params(
+      "INSERT INTO audit_log (actor_id, actor_username, action, target, before, after, "
+      "request_id, remote_addr) VALUES (NULLIF($1, 0), $2, $3, $4, "
+      "CASE WHEN $5 = '' THEN NULL ELSE $5::jsonb END, "
+      "CASE WHEN $6 = '' THEN NULL ELSE $6::jsonb END, $7, $8)",
+      actor->account_id, actor->username, action, target,
+      before.is_null() ? std::string() : before.dump(),
+      after.is_null() ? std::string() : after.dump(), actor->request_id, actor->remote_addr);
+}
+
+std::vector<std::string> IdsOf(const std::vector<core::PlannedCommand>& planned) {
+  std::vector<std::string> ids;
+  for (const auto& p : planned) ids.push_back(p.command.id);
+  return ids;
 }
 
 std::vector<std::string> AllMachines(pqxx::work& tx) {
@@ -567,35 +604,126 @@ Result<std::vector<core::MachineSummary>> PgStore::ListMachines() {
 }
 
 Result<size_t> PgStore::AddProduct(const core::CatalogProduct& p) {
-  if (auto s = core::ValidateProduct(p); !s.ok()) return s;
-  return WithConnection<size_t>(
-      pool_, "add product", [&](pqxx::connection& conn) -> Result<size_t> {
-        pqxx::work tx(conn);
-        tx.exec_prepared("catalog_lock", kCatalogLock);
-        auto existing = LoadProduct(tx, p.id, /*for_update=*/true);
-        if (existing && !existing->removed) {
-          return Status(Code::kConflict, "product_exists",
-                        "product " + std::to_string(p.id) + " is already in the catalog");
-        }
-        tx.exec_params(
-            "INSERT INTO products (id, name, price, image, is_refundable, removed, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, false, now()) ON CONFLICT (id) DO UPDATE SET "
-            "name = EXCLUDED.name, price = EXCLUDED.price, image = EXCLUDED.image, "
-            "is_refundable = EXCLUDED.is_refundable, removed = false, updated_at = now()",
-            p.id, p.name, p.price, p.image, p.is_refundable);
-        // A re-added product starts without per-machine prices.
-        tx.exec_params("DELETE FROM machine_prices WHERE product_id = $1", p.id);
-        auto planned = core::PlanUpsertEverywhere(p, AllMachines(tx), {}, Stamp());
-        InsertCommands(tx, planned);
-        tx.commit();
-        return planned.size();
-      });
+  auto r = CreateProduct(p, std::nullopt, nullptr);
+  if (!r.ok()) return r.status();
+  return r->command_ids.size();
 }
 
 Result<size_t> PgStore::UpdateProduct(int64_t id, const core::ProductPatch& patch) {
+  auto r = ChangeProduct(id, patch, nullptr);
+  if (!r.ok()) return r.status();
+  return r->command_ids.size();
+}
+
+Result<size_t> PgStore::RemoveProduct(int64_t id) {
+  auto r = DeleteProduct(id, nullptr);
+  if (!r.ok()) return r.status();
+  return r->command_ids.size();
+}
+
+Status PgStore::SetStock(const std::string& machine, int64_t product, int64_t count) {
+  return ChangeStock(machine, product, {true, count}, nullptr).status();
+}
+
+Status PgStore::AddStock(const std::string& machine, int64_t product, int64_t delta) {
+  return ChangeStock(machine, product, {false, delta}, nullptr).status();
+}
+
+Status PgStore::SetPrice(const std::string& machine, int64_t product, int64_t cents) {
+  return ChangePrice(machine, product, cents, nullptr).status();
+}
+
+namespace {
+
+std::string ProductTarget(int64_t id) { return "product:" + std::to_string(id); }
+std::string SlotTarget(const std::string& machine, int64_t product) {
+  return "machine:" + machine + "/product:" + std::to_string(product);
+}
+
+// Each machine's own price of `product`.
+std::map<std::string, int64_t> Overrides(pqxx::work& tx, int64_t product) {
+  std::map<std::string, int64_t> out;
+  for (const auto& r : tx.exec_params(
+           "SELECT machine_id, price FROM machine_prices WHERE product_id = $1", product)) {
+    out[r[0].c_str()] = r[1].as<int64_t>();
+  }
+  return out;
+}
+
+// The product as it is after this transaction's change (it must exist).
+ProductRecord Reload(pqxx::work& tx, int64_t id) {
+  auto p = LoadProduct(tx, id, /*for_update=*/false);
+  if (!p) throw std::logic_error("product " + std::to_string(id) + " vanished in its transaction");
+  return *p;
+}
+
+// Checks that a stock or price command addresses a provisioned machine and a product
+// that is in the catalog.
+Result<ProductRecord> CheckTarget(pqxx::work& tx, const std::string& machine, int64_t product,
+                                  bool for_update) {
+  if (!MachineRowExists(tx, machine)) return UnknownMachine(machine);
+  auto p = LoadProduct(tx, product, for_update);
+  if (!p || p->removed) return UnknownProduct(product);
+  return *p;
+}
+
+}  // namespace
+
+Result<AdminChange> PgStore::CreateProduct(core::CatalogProduct p, std::optional<int64_t> threshold,
+                                           const core::Actor* actor) {
+  if (p.id != 0) {
+    if (auto s = core::ValidateProduct(p); !s.ok()) return s;
+  }
+  if (threshold) {
+    if (auto s = core::ValidateLowStockThreshold(*threshold); !s.ok()) return s;
+  }
+  return WithConnection<AdminChange>(
+      pool_, "add product", [&](pqxx::connection& conn) -> Result<AdminChange> {
+        pqxx::work tx(conn);
+        tx.exec_prepared("catalog_lock", kCatalogLock);
+        core::CatalogProduct product = p;
+        if (product.id == 0) {
+          product.id = tx.exec("SELECT coalesce(max(id), 0) + 1 FROM products")[0][0].as<int64_t>();
+          if (auto s = core::ValidateProduct(product); !s.ok()) return s;
+        }
+        auto existing = LoadProduct(tx, product.id, /*for_update=*/true);
+        if (existing && !existing->removed) {
+          return Status(Code::kConflict, "product_exists",
+                        "product " + std::to_string(product.id) + " is already in the catalog");
+        }
+        // A re-added product keeps its threshold unless one is given.
+        tx.exec_params(
+            "INSERT INTO products (id, name, price, image, is_refundable, removed, updated_at, "
+            "low_stock_threshold) VALUES ($1, $2, $3, $4, $5, false, now(), coalesce(NULLIF($6, "
+            "'')::bigint, $7)) "
+            "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, "
+            "image = EXCLUDED.image, is_refundable = EXCLUDED.is_refundable, removed = false, "
+            "updated_at = now(), low_stock_threshold = coalesce(NULLIF($6, '')::bigint, "
+            "products.low_stock_threshold)",
+            product.id, product.name, product.price, product.image, product.is_refundable,
+            threshold ? pqxx::to_string(*threshold) : std::string(),
+            core::kDefaultLowStockThreshold);
+        // A re-added product starts without per-machine prices or an uploaded image.
+        tx.exec_params("DELETE FROM machine_prices WHERE product_id = $1", product.id);
+        tx.exec_params("DELETE FROM product_images WHERE product_id = $1", product.id);
+        auto planned = core::PlanUpsertEverywhere(product, AllMachines(tx), {}, Stamp());
+        InsertCommands(tx, planned);
+        AdminChange out{Reload(tx, product.id), IdsOf(planned)};
+        WriteAudit(tx, actor, "product.create", ProductTarget(product.id),
+                   existing ? ProductAudit(*existing) : json(), ProductAudit(*out.product));
+        tx.commit();
+        return out;
+      });
+}
+
+Result<AdminChange> PgStore::ChangeProduct(int64_t id, const core::ProductPatch& patch,
+                                           const core::Actor* actor) {
   if (auto s = core::ValidateProductId(id); !s.ok()) return s;
-  return WithConnection<size_t>(
-      pool_, "update product", [&](pqxx::connection& conn) -> Result<size_t> {
+  if (patch.low_stock_threshold) {
+    if (auto s = core::ValidateLowStockThreshold(*patch.low_stock_threshold); !s.ok()) return s;
+  }
+  return WithConnection<AdminChange>(
+      pool_, "update product", [&](pqxx::connection& conn) -> Result<AdminChange> {
         pqxx::work tx(conn);
         tx.exec_prepared("catalog_lock", kCatalogLock);
         auto existing = LoadProduct(tx, id, /*for_update=*/true);
@@ -605,24 +733,26 @@ Result<size_t> PgStore::UpdateProduct(int64_t id, const core::ProductPatch& patc
         const auto& p = *updated;
         tx.exec_params(
             "UPDATE products SET name = $2, price = $3, image = $4, is_refundable = $5, "
-            "updated_at = now() WHERE id = $1",
-            p.id, p.name, p.price, p.image, p.is_refundable);
-        std::map<std::string, int64_t> overrides;
-        for (const auto& r : tx.exec_params(
-                 "SELECT machine_id, price FROM machine_prices WHERE product_id = $1", id)) {
-          overrides[r[0].c_str()] = r[1].as<int64_t>();
+            "low_stock_threshold = $6, updated_at = now() WHERE id = $1",
+            p.id, p.name, p.price, p.image, p.is_refundable,
+            patch.low_stock_threshold.value_or(existing->low_stock_threshold));
+        std::vector<core::PlannedCommand> planned;
+        if (patch.touches_edge()) {
+          planned = core::PlanUpsertEverywhere(p, AllMachines(tx), Overrides(tx, id), Stamp());
+          InsertCommands(tx, planned);
         }
-        auto planned = core::PlanUpsertEverywhere(p, AllMachines(tx), overrides, Stamp());
-        InsertCommands(tx, planned);
+        AdminChange out{Reload(tx, id), IdsOf(planned)};
+        WriteAudit(tx, actor, "product.update", ProductTarget(id), ProductAudit(*existing),
+                   ProductAudit(*out.product));
         tx.commit();
-        return planned.size();
+        return out;
       });
 }
 
-Result<size_t> PgStore::RemoveProduct(int64_t id) {
+Result<AdminChange> PgStore::DeleteProduct(int64_t id, const core::Actor* actor) {
   if (auto s = core::ValidateProductId(id); !s.ok()) return s;
-  return WithConnection<size_t>(
-      pool_, "remove product", [&](pqxx::connection& conn) -> Result<size_t> {
+  return WithConnection<AdminChange>(
+      pool_, "remove product", [&](pqxx::connection& conn) -> Result<AdminChange> {
         pqxx::work tx(conn);
         tx.exec_prepared("catalog_lock", kCatalogLock);
         auto existing = LoadProduct(tx, id, /*for_update=*/true);
@@ -630,63 +760,97 @@ Result<size_t> PgStore::RemoveProduct(int64_t id) {
         tx.exec_params("UPDATE products SET removed = true, updated_at = now() WHERE id = $1", id);
         auto planned = core::PlanRemoveEverywhere(id, AllMachines(tx), Stamp());
         InsertCommands(tx, planned);
+        AdminChange out{Reload(tx, id), IdsOf(planned)};
+        WriteAudit(tx, actor, "product.delete", ProductTarget(id), ProductAudit(*existing),
+                   ProductAudit(*out.product));
         tx.commit();
-        return planned.size();
+        return out;
       });
 }
 
-namespace {
-
-// Checks that a stock or price command addresses a provisioned machine and a product
-// that is in the catalog.
-Status CheckTarget(pqxx::work& tx, const std::string& machine, int64_t product) {
-  if (!MachineRowExists(tx, machine)) return UnknownMachine(machine);
-  auto p = LoadProduct(tx, product, /*for_update=*/false);
-  if (!p || p->removed) return UnknownProduct(product);
-  return Status::Ok();
+Result<AdminChange> PgStore::SetProductImage(int64_t id, const std::string& content_type,
+                                             const std::string& ext, const std::string& bytes,
+                                             const core::Actor* actor) {
+  if (auto s = core::ValidateProductId(id); !s.ok()) return s;
+  return WithConnection<AdminChange>(
+      pool_, "set product image", [&](pqxx::connection& conn) -> Result<AdminChange> {
+        pqxx::work tx(conn);
+        tx.exec_prepared("catalog_lock", kCatalogLock);
+        auto existing = LoadProduct(tx, id, /*for_update=*/true);
+        if (!existing || existing->removed) return UnknownProduct(id);
+        auto digest = tx.exec_params(
+            "INSERT INTO product_images (product_id, content_type, data, sha256, updated_at) "
+            "VALUES ($1, $2, $3, encode(sha256($3), 'hex'), now()) ON CONFLICT (product_id) DO "
+            "UPDATE SET content_type = EXCLUDED.content_type, data = EXCLUDED.data, "
+            "sha256 = EXCLUDED.sha256, updated_at = now() RETURNING sha256",
+            id, content_type, pqxx::binarystring(bytes));
+        core::ProductPatch patch;
+        patch.image = core::ImageFileName(id, digest[0][0].c_str(), ext);
+        auto updated = core::ApplyPatch(existing->product, patch);
+        if (!updated.ok()) return updated.status();
+        tx.exec_params("UPDATE products SET image = $2, updated_at = now() WHERE id = $1", id,
+                       updated->image);
+        auto planned =
+            core::PlanUpsertEverywhere(*updated, AllMachines(tx), Overrides(tx, id), Stamp());
+        InsertCommands(tx, planned);
+        AdminChange out{Reload(tx, id), IdsOf(planned)};
+        json before = ProductAudit(*existing), after = ProductAudit(*out.product);
+        before["image_sha256"] = existing->image_sha256;
+        after["image_sha256"] = out.product->image_sha256;
+        after["content_type"] = content_type;
+        after["bytes"] = bytes.size();
+        WriteAudit(tx, actor, "product.image", ProductTarget(id), before, after);
+        tx.commit();
+        return out;
+      });
 }
 
-}  // namespace
-
-Status PgStore::SetStock(const std::string& machine, int64_t product, int64_t count) {
+Result<AdminChange> PgStore::ChangeStock(const std::string& machine, int64_t product,
+                                         const StockChange& change, const core::Actor* actor) {
   if (auto s = core::ValidateMachineId(machine); !s.ok()) return s;
   if (auto s = core::ValidateProductId(product); !s.ok()) return s;
-  if (auto s = core::ValidateStockCount(count); !s.ok()) return s;
-  return ToStatus(WithConnection<
-                  bool>(pool_, "set stock", [&](pqxx::connection& conn) -> Result<bool> {
-    pqxx::work tx(conn);
-    if (auto s = CheckTarget(tx, machine, product); !s.ok()) return s;
-    InsertCommands(tx, {core::PlanCommand(machine, schemas::StockSet{product, count}, Stamp())});
-    tx.commit();
-    return true;
-  }));
+  if (auto s = change.set ? core::ValidateStockCount(change.value)
+                          : core::ValidateStockDelta(change.value);
+      !s.ok()) {
+    return s;
+  }
+  return WithConnection<AdminChange>(
+      pool_, change.set ? "set stock" : "add stock",
+      [&](pqxx::connection& conn) -> Result<AdminChange> {
+        pqxx::work tx(conn);
+        auto target = CheckTarget(tx, machine, product, /*for_update=*/false);
+        if (!target.ok()) return target.status();
+        schemas::CommandData data = schemas::StockSet{product, change.value};
+        if (!change.set) data = schemas::StockAdd{product, change.value};
+        std::vector<core::PlannedCommand> planned = {core::PlanCommand(machine, data, Stamp())};
+        InsertCommands(tx, planned);
+        json before;
+        auto count = tx.exec_params(
+            "SELECT count FROM stock WHERE machine_id = $1 AND product_id = $2", machine, product);
+        if (!count.empty()) before = {{"count", count[0][0].as<int64_t>()}};
+        WriteAudit(
+            tx, actor, change.set ? "stock.set" : "stock.add", SlotTarget(machine, product), before,
+            {{change.set ? "set" : "add", change.value}, {"command_id", planned[0].command.id}});
+        tx.commit();
+        return AdminChange{std::nullopt, IdsOf(planned)};
+      });
 }
 
-Status PgStore::AddStock(const std::string& machine, int64_t product, int64_t delta) {
-  if (auto s = core::ValidateMachineId(machine); !s.ok()) return s;
-  if (auto s = core::ValidateProductId(product); !s.ok()) return s;
-  if (auto s = core::ValidateStockDelta(delta); !s.ok()) return s;
-  return ToStatus(WithConnection<
-                  bool>(pool_, "add stock", [&](pqxx::connection& conn) -> Result<bool> {
-    pqxx::work tx(conn);
-    if (auto s = CheckTarget(tx, machine, product); !s.ok()) return s;
-    InsertCommands(tx, {core::PlanCommand(machine, schemas::StockAdd{product, delta}, Stamp())});
-    tx.commit();
-    return true;
-  }));
-}
-
-Status PgStore::SetPrice(const std::string& machine, int64_t product, int64_t cents) {
+Result<AdminChange> PgStore::ChangePrice(const std::string& machine, int64_t product, int64_t cents,
+                                         const core::Actor* actor) {
   if (auto s = core::ValidateMachineId(machine); !s.ok()) return s;
   if (auto s = core::ValidateProductId(product); !s.ok()) return s;
   if (auto s = core::ValidatePrice(cents); !s.ok()) return s;
-  return ToStatus(WithConnection<
-                  bool>(pool_, "set price", [&](pqxx::connection& conn) -> Result<bool> {
+  return WithConnection<
+      AdminChange>(pool_, "set price", [&](pqxx::connection& conn) -> Result<AdminChange> {
     pqxx::work tx(conn);
     tx.exec_prepared("catalog_lock", kCatalogLock);
-    if (!MachineRowExists(tx, machine)) return UnknownMachine(machine);
-    auto p = LoadProduct(tx, product, /*for_update=*/true);
-    if (!p || p->removed) return UnknownProduct(product);
+    auto p = CheckTarget(tx, machine, product, /*for_update=*/true);
+    if (!p.ok()) return p.status();
+    auto old =
+        tx.exec_params("SELECT price FROM machine_prices WHERE machine_id = $1 AND product_id = $2",
+                       machine, product);
+    const int64_t before = old.empty() ? p->product.price : old[0][0].as<int64_t>();
     tx.exec_params(
         "INSERT INTO machine_prices (machine_id, product_id, price) VALUES ($1, $2, $3) "
         "ON CONFLICT (machine_id, product_id) DO UPDATE SET price = EXCLUDED.price, "
@@ -694,9 +858,43 @@ Status PgStore::SetPrice(const std::string& machine, int64_t product, int64_t ce
         machine, product, cents);
     auto planned = core::PlanUpsertEverywhere(p->product, {machine}, {{machine, cents}}, Stamp());
     InsertCommands(tx, planned);
+    WriteAudit(tx, actor, "price.set", SlotTarget(machine, product),
+               {{"price", before}, {"override", !old.empty()}},
+               {{"price", cents}, {"override", true}, {"command_id", planned[0].command.id}});
     tx.commit();
-    return true;
-  }));
+    return AdminChange{std::nullopt, IdsOf(planned)};
+  });
+}
+
+Result<AdminChange> PgStore::ClearPrice(const std::string& machine, int64_t product,
+                                        const core::Actor* actor) {
+  if (auto s = core::ValidateMachineId(machine); !s.ok()) return s;
+  if (auto s = core::ValidateProductId(product); !s.ok()) return s;
+  return WithConnection<AdminChange>(
+      pool_, "clear price", [&](pqxx::connection& conn) -> Result<AdminChange> {
+        pqxx::work tx(conn);
+        tx.exec_prepared("catalog_lock", kCatalogLock);
+        auto p = CheckTarget(tx, machine, product, /*for_update=*/true);
+        if (!p.ok()) return p.status();
+        auto old = tx.exec_params(
+            "DELETE FROM machine_prices WHERE machine_id = $1 AND product_id = $2 "
+            "RETURNING price",
+            machine, product);
+        if (old.empty()) {
+          return Status(
+              Code::kNotFound, "no_override",
+              "machine '" + machine + "' has no own price for product " + std::to_string(product));
+        }
+        auto planned = core::PlanUpsertEverywhere(p->product, {machine}, {}, Stamp());
+        InsertCommands(tx, planned);
+        WriteAudit(tx, actor, "price.clear", SlotTarget(machine, product),
+                   {{"price", old[0][0].as<int64_t>()}, {"override", true}},
+                   {{"price", p->product.price},
+                    {"override", false},
+                    {"command_id", planned[0].command.id}});
+        tx.commit();
+        return AdminChange{std::nullopt, IdsOf(planned)};
+      });
 }
 
 struct PgCommandSignal::Impl {

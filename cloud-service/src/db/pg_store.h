@@ -10,12 +10,37 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "core/actor.h"
 #include "core/ports.h"
 #include "db/pg_pool.h"
 
 namespace vend::cloud::db {
+
+// A catalog row as the admin API shows it.
+struct ProductRecord {
+  core::CatalogProduct product;
+  int64_t low_stock_threshold = core::kDefaultLowStockThreshold;
+  bool removed = false;
+  std::string updated_at;    // ISO 8601
+  std::string image_sha256;  // hex; empty when no image was uploaded
+};
+
+// What one admin change did: the product after it (product changes) and the commands it
+// queued, in issue order.
+struct AdminChange {
+  std::optional<ProductRecord> product;
+  std::vector<std::string> command_ids;
+};
+
+// A stock command: exactly one of set (0..2^53) or add (non-zero).
+struct StockChange {
+  bool set = true;
+  int64_t value = 0;
+};
 
 class PgStore final : public core::EventLedger,
                       public core::FleetState,
@@ -51,6 +76,42 @@ class PgStore final : public core::EventLedger,
   Status SetStock(const std::string& machine, int64_t product, int64_t count) override;
   Status AddStock(const std::string& machine, int64_t product, int64_t delta) override;
   Status SetPrice(const std::string& machine, int64_t product, int64_t cents) override;
+
+  // The admin changes behind both the CLI (the FleetAdmin methods above, actor null) and
+  // the admin API. Each commits the change, the commands it queues (with the NOTIFY that
+  // wakes the dispatchers) and, when `actor` is given, its audit_log row (before/after
+  // JSON, request id, remote address) in ONE transaction: on any error nothing is kept.
+  // Errors: InvalidArgument (bad value), NotFound "unknown_product"/"unknown_machine"/
+  // "no_override", Conflict "product_exists".
+
+  // `p.id` 0 takes the next id (max + 1; the catalog lock serializes concurrent creates).
+  // Queues product.upsert to every machine. Audit "product.create".
+  Result<AdminChange> CreateProduct(core::CatalogProduct p, std::optional<int64_t> threshold,
+                                    const core::Actor* actor);
+  // Queues product.upsert to every machine (at each machine's own price) unless only the
+  // threshold changes. Audit "product.update".
+  Result<AdminChange> ChangeProduct(int64_t id, const core::ProductPatch& patch,
+                                    const core::Actor* actor);
+  // Marks the product removed; queues product.remove to every machine. Audit
+  // "product.delete".
+  Result<AdminChange> DeleteProduct(int64_t id, const core::Actor* actor);
+  // Stores the (already validated, core::ValidateImage) bytes and their sha256, renames
+  // products.image to core::ImageFileName and queues product.upsert to every machine.
+  // Audit "product.image".
+  Result<AdminChange> SetProductImage(int64_t id, const std::string& content_type,
+                                      const std::string& ext, const std::string& bytes,
+                                      const core::Actor* actor);
+  // stock.set / stock.add to one machine. Audit "stock.set" / "stock.add".
+  Result<AdminChange> ChangeStock(const std::string& machine, int64_t product,
+                                  const StockChange& change, const core::Actor* actor);
+  // Stores the machine's own price and queues product.upsert at that price to it (the
+  // edge has no separate price command). Audit "price.set", before = old effective price.
+  Result<AdminChange> ChangePrice(const std::string& machine, int64_t product, int64_t cents,
+                                  const core::Actor* actor);
+  // Deletes the machine's own price and queues product.upsert at the catalog price.
+  // NotFound "no_override" when it had none. Audit "price.clear".
+  Result<AdminChange> ClearPrice(const std::string& machine, int64_t product,
+                                 const core::Actor* actor);
 
  private:
   PgPool& pool_;

@@ -2,18 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "http/params.h"
+#include "vend/http/static_files.h"
 
 namespace vend::edge::http {
 namespace {
 
 using nlohmann::json;
-namespace fs = std::filesystem;
 
 HttpResponse JsonResponse(int status, const json& body) {
   HttpResponse r;
@@ -97,28 +94,6 @@ Status CheckProductId(const Params& p, int64_t path_id) {
                            " does not match the product in the path");
   }
   return Status::Ok();
-}
-
-std::string ContentTypeFor(const fs::path& p) {
-  static const std::pair<const char*, const char*> kTypes[] = {
-      {".html", "text/html; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},
-      {".svg", "image/svg+xml"},
-      {".png", "image/png"},
-      {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},
-      {".webp", "image/webp"},
-      {".ico", "image/x-icon"},
-      {".json", "application/json"},
-      {".woff2", "font/woff2"},
-  };
-  const std::string ext = p.extension().string();
-  for (const auto& [e, t] : kTypes) {
-    if (ext == e) return t;
-  }
-  return "application/octet-stream";
 }
 
 }  // namespace
@@ -362,40 +337,7 @@ HttpResponse KioskApi::Health() {
 }
 
 HttpResponse KioskApi::ServeStatic(const HttpRequest& req) {
-  auto not_found = [] { return Error(NotFound("no such file")); };
-  auto decoded = PercentDecode(req.path, /*plus_is_space=*/false);
-  if (!decoded || decoded->find('\0') != std::string::npos ||
-      decoded->find('\\') != std::string::npos) {
-    return not_found();
-  }
-  // Every segment must be a plain name: no "..", no ".", no hidden files.
-  fs::path rel;
-  for (const auto& s : Segments(*decoded)) {
-    if (s[0] == '.') return not_found();
-    rel /= s;
-  }
-  if (rel.empty()) rel = "index.html";
-  std::error_code ec;
-  const fs::path root = fs::canonical(options_.static_dir, ec);
-  if (ec) {
-    spdlog::error("static root {} unusable: {}", options_.static_dir, ec.message());
-    return not_found();
-  }
-  const fs::path full = fs::canonical(root / rel, ec);
-  if (ec || !fs::is_regular_file(full)) return not_found();
-  // A symlink inside the root must not lead outside it.
-  auto [r, f] = std::mismatch(root.begin(), root.end(), full.begin(), full.end());
-  if (r != root.end()) return not_found();
-  std::ifstream in(full, std::ios::binary);
-  if (!in) return not_found();
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  HttpResponse resp;
-  resp.content_type = ContentTypeFor(full);
-  resp.body = ss.str();
-  resp.headers.emplace_back("Cache-Control", "no-cache");
-  resp.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  return resp;
+  return vend::http::ServeStatic(req, {options_.static_dir, /*spa_fallback=*/false});
 }
 
 }  // namespace vend::edge::http

@@ -1,7 +1,7 @@
 // HttpServer: the cpprestsdk adapter. Accepts connections on one address, reads each
 // request (keeping at most the body limit in memory and answering 413 past it), hands
-// an HttpRequest to the handler on cpprestsdk's thread pool, writes the HttpResponse,
-// and logs one line per request with its request id. No cpprestsdk type appears here.
+// an HttpRequest to the handler on cpprestsdk's thread pool, writes the HttpResponse
+// (without its body for a HEAD), and logs one line per request with its request id. No cpprestsdk type appears here.
 //
 // Thread safety: Start and Stop from one thread; the handler is called concurrently.
 #pragma once
