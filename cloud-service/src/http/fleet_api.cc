@@ -234,7 +234,10 @@ HttpResponse FleetApi::Handle(const AdminRequest& req) {
       if (from > to) return Error(BadField("from", "must not be after to"), req);
       auto points = portal.Telemetry(id, from, to);
       if (!points.ok()) return Error(points.status(), req);
-      return Json(200, {{"points", *points}});
+      // The alert limits travel with the points so a chart can draw the allowed band.
+      return Json(200, {{"points", *points},
+                        {"temp_min_c", options_.temp_min_c},
+                        {"temp_max_c", options_.temp_max_c}});
     }
     if (seg.size() == 3 && sub == "sales") {
       if (!IsRead(method)) return MethodNotAllowed(req, "GET, HEAD");
