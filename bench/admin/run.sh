@@ -18,7 +18,7 @@
 # It prints requests/s and p50/p99 latency per case (THREADS x CONNECTIONS, then again
 # with one connection), then the statements each case ran
 # with their durations (auto_explain: EXPLAIN ANALYZE of the statements vend-cloud really
-# sent, plans in OUT_DIR/plans.txt), then drops the orders indexes of migration 002 and runs the orders cases again
+# sent, plans in OUT_DIR/plans.txt), then drops the orders indexes of migrations 002 and 003 and runs the orders cases again
 # for comparison. Everything is stopped at the end, on failure and on Ctrl-C too.
 #
 # Environment (defaults in brackets):
