@@ -203,25 +203,19 @@ Result<int64_t> PgAccounts::Prune(std::chrono::seconds attempts_older_than) {
       });
 }
 
-Status PgAccounts::RecordLoginAttempt(const std::string& username, const std::string& remote_addr,
-                                      bool ok) {
-  return ToStatus(
-      WithConnection<bool>(pool_, "record login", [&](pqxx::connection& conn) -> Result<bool> {
+Result<PgAccounts::LoginStart> PgAccounts::BeginLoginAttempt(const std::string& username,
+                                                             const std::string& remote_addr,
+                                                             const core::LoginLimits& limits) {
+  // The name as typed, bounded: it is only compared, never shown.
+  const std::string name = username.substr(0, 64);
+  return WithConnection<LoginStart>(
+      pool_, "begin login", [&](pqxx::connection& conn) -> Result<LoginStart> {
         pqxx::work tx(conn);
-        // The name as typed, bounded: it is only compared, never shown.
-        tx.exec_params("INSERT INTO login_attempts (username, remote_addr, ok) VALUES ($1, $2, $3)",
-                       username.substr(0, 64), remote_addr, ok);
-        tx.commit();
-        return true;
-      }));
-}
-
-Result<core::LoginFailures> PgAccounts::RecentFailures(const std::string& username,
-                                                       const std::string& remote_addr,
-                                                       const core::LoginLimits& limits) {
-  return WithConnection<core::LoginFailures>(
-      pool_, "count login failures", [&](pqxx::connection& conn) -> Result<core::LoginFailures> {
-        pqxx::work tx(conn);
+        // Always the name's lock first, then the address's: no lock-order cycle.
+        tx.exec_params("SELECT pg_advisory_xact_lock(hashtext('vend-login-user:' || lower($1)))",
+                       name);
+        tx.exec_params("SELECT pg_advisory_xact_lock(hashtext('vend-login-addr:' || $1))",
+                       remote_addr);
         // The age of the max-th newest failure: when it leaves the window, the count drops
         // below the limit again.
         auto r = tx.exec_params(
@@ -234,15 +228,35 @@ Result<core::LoginFailures> PgAccounts::RecentFailures(const std::string& userna
             "OFFSET greatest($4 - 1, 0) LIMIT 1), "
             "(SELECT extract(epoch FROM now() - at)::float8 FROM d ORDER BY at DESC "
             "OFFSET greatest($5 - 1, 0) LIMIT 1)",
-            username.substr(0, 64), remote_addr, limits.window_s, limits.max_user_failures,
-            limits.max_addr_failures);
-        core::LoginFailures f;
-        f.user_failures = r[0][0].as<int64_t>();
-        f.addr_failures = r[0][1].as<int64_t>();
-        if (!r[0][2].is_null()) f.user_expiry_age_s = r[0][2].as<double>();
-        if (!r[0][3].is_null()) f.addr_expiry_age_s = r[0][3].as<double>();
-        return f;
+            name, remote_addr, limits.window_s, limits.max_user_failures, limits.max_addr_failures);
+        LoginStart start;
+        start.failures.user_failures = r[0][0].as<int64_t>();
+        start.failures.addr_failures = r[0][1].as<int64_t>();
+        if (!r[0][2].is_null()) start.failures.user_expiry_age_s = r[0][2].as<double>();
+        if (!r[0][3].is_null()) start.failures.addr_expiry_age_s = r[0][3].as<double>();
+        start.decision = core::DecideLogin(start.failures, limits);
+        if (start.decision.allowed) {
+          // clock_timestamp(): the lock may have been waited for, and the window is
+          // measured from when the attempt really counted.
+          auto id = tx.exec_params(
+              "INSERT INTO login_attempts (at, username, remote_addr, ok) "
+              "VALUES (clock_timestamp(), $1, $2, false) RETURNING id",
+              name, remote_addr);
+          start.attempt_id = id[0][0].as<int64_t>();
+        }
+        tx.commit();
+        return start;
       });
+}
+
+Status PgAccounts::MarkLoginSucceeded(int64_t attempt_id) {
+  return ToStatus(
+      WithConnection<bool>(pool_, "login succeeded", [&](pqxx::connection& conn) -> Result<bool> {
+        pqxx::work tx(conn);
+        tx.exec_params("UPDATE login_attempts SET ok = true WHERE id = $1", attempt_id);
+        tx.commit();
+        return true;
+      }));
 }
 
 Result<std::vector<Account>> PgAccounts::List(std::optional<bool> approved) {

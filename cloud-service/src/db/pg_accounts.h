@@ -94,12 +94,21 @@ class PgAccounts {
   // returns the number of rows removed.
   Result<int64_t> Prune(std::chrono::seconds attempts_older_than);
 
-  Status RecordLoginAttempt(const std::string& username, const std::string& remote_addr, bool ok);
-  // Failures within the window by lower(username) and by address, with the ages the
-  // rate-limit decision needs (core::DecideLogin).
-  Result<core::LoginFailures> RecentFailures(const std::string& username,
-                                             const std::string& remote_addr,
-                                             const core::LoginLimits& limits);
+  // The start of a login, in one transaction serialized per user name and per address
+  // (transaction advisory locks): counts the failures within the window by
+  // lower(username) and by address, with the ages the rate-limit decision needs, and,
+  // when `decide` allows the attempt, records it as a failure before the password is
+  // checked. So concurrent guesses each see the ones before them: N parallel wrong
+  // passwords get exactly max 401s and the rest 429. `attempt_id` is 0 when refused.
+  struct LoginStart {
+    core::LoginFailures failures;
+    core::RateDecision decision;
+    int64_t attempt_id = 0;
+  };
+  Result<LoginStart> BeginLoginAttempt(const std::string& username, const std::string& remote_addr,
+                                       const core::LoginLimits& limits);
+  // The attempt's password was right: it no longer counts as a failure.
+  Status MarkLoginSucceeded(int64_t attempt_id);
 
   // Newest first; `approved` filters when set.
   Result<std::vector<Account>> List(std::optional<bool> approved);

@@ -294,10 +294,11 @@ HttpResponse AdminApi::Login(const HttpRequest& req, const std::optional<Session
   auto password = RequiredString(*body, "password");
   if (!password.ok()) return Fail(password.status(), req);
 
-  // Throttle before the password is looked at, so guessing costs the same either way.
-  auto failures = accounts_.RecentFailures(*username, req.remote_address, options_.login_limits);
-  if (!failures.ok()) return Fail(failures.status(), req);
-  const auto decision = core::DecideLogin(*failures, options_.login_limits);
+  // Throttle before the password is looked at, so guessing costs the same either way;
+  // the attempt counts as a failure until the password proves right.
+  auto start = accounts_.BeginLoginAttempt(*username, req.remote_address, options_.login_limits);
+  if (!start.ok()) return Fail(start.status(), req);
+  const auto& decision = start->decision;
   if (!decision.allowed) {
     login_limited_.Inc();
     spdlog::warn("auth login rate_limited request_id={} remote={} retry_after_s={}", req.request_id,
@@ -317,8 +318,8 @@ HttpResponse AdminApi::Login(const HttpRequest& req, const std::optional<Session
   // An unknown name costs one verification too, so timing does not tell names apart.
   const bool ok = *found ? auth::VerifyPassword(*password, (*found)->password_hash)
                          : (auth::VerifyPassword(*password, auth::DummyHash()), false);
-  if (auto s = accounts_.RecordLoginAttempt(*username, req.remote_address, ok); !s.ok()) {
-    return Fail(s, req);
+  if (ok) {
+    if (auto s = accounts_.MarkLoginSucceeded(start->attempt_id); !s.ok()) return Fail(s, req);
   }
   if (!ok) {
     login_bad_.Inc();

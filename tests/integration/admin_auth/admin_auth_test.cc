@@ -3,8 +3,11 @@
 // header), and the database read behind its back.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/admin_stack.h"
 
@@ -494,6 +497,32 @@ TEST(AdminAuthRateLimit, SixthFailureIsRefusedEvenWithTheRightPassword) {
   EXPECT_EQ(blocked.status, 429) << blocked;
   EXPECT_GE(stack.Metric("vend_cloud_logins_total", "outcome=\"rate_limited\""), 2);
   EXPECT_GE(stack.Metric("vend_cloud_logins_total", "outcome=\"bad_credentials\""), 8);
+}
+
+TEST(AdminAuthRateLimit, ParallelGuessesGetExactlyTheLimit) {
+  AdminStack stack;  // 5 failures per name
+  stack.CreateAccount("target", 100, true, "target-password");
+  const int kGuesses = 12;
+  std::atomic<int> refused{0}, limited{0}, other{0};
+  std::vector<std::thread> guessers;
+  for (int i = 0; i < kGuesses; ++i) {
+    guessers.emplace_back([&] {
+      auto c = stack.Client();
+      const int status = c.Login("target", "wrong-password").status;
+      (status == 401 ? refused : status == 429 ? limited : other)++;
+    });
+  }
+  for (auto& t : guessers) t.join();
+  // Each guess is counted before its password is checked, so concurrent guesses see
+  // each other: exactly the limit is judged, the rest are refused unheard.
+  EXPECT_EQ(refused.load(), 5);
+  EXPECT_EQ(limited.load(), kGuesses - 5);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(stack.QueryInt("SELECT count(*) FROM login_attempts WHERE username = 'target' AND "
+                           "NOT ok"),
+            5);
+  // The right password is refused too while the name is throttled.
+  EXPECT_EQ(stack.Client().Login("target", "target-password").status, 429);
 }
 
 TEST(AdminAuthFlags, SecureCookiesAndSessionTtl) {
