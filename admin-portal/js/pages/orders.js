@@ -41,7 +41,7 @@ export const list = {
     const form = el('form', { class: 'filters', testid: 'order-filters', novalidate: true },
       field('Machine', select('machine', [['', 'All machines'], ...machines.machines.map((m) => [m.id, m.id])], q.get('machine') || '', 'filter-machine')),
       field('Product', select('product', [['', 'All products'], ...products.products.map((p) => [String(p.id), `${p.name} (#${p.id})`])], q.get('product') || '', 'filter-product')),
-      field('Customer id', el('input', { name: 'customer', inputmode: 'numeric', value: q.get('customer') || '', testid: 'filter-customer', placeholder: 'any' })),
+      field('Customer', el('input', { name: 'customer', value: q.get('customer') || '', testid: 'filter-customer', placeholder: 'kiosk user name', maxlength: '64', autocomplete: 'off' })),
       field('Status', select('status', [['', 'Any'], ['paid', 'Paid'], ['refunded', 'Refunded']], q.get('status') || '', 'filter-status')),
       field('From (UTC)', el('input', { type: 'date', name: 'from', value: q.get('from') || '', testid: 'filter-from' })),
       field('To (UTC)', el('input', { type: 'date', name: 'to', value: q.get('to') || '', testid: 'filter-to' })),

@@ -114,7 +114,8 @@ struct MachineSummary {
 };
 
 // Provisioning and catalog changes. Each change and the commands it sends to machines
-// commit in one transaction; on any error nothing is changed.
+// commit in one transaction; on any error nothing is changed. Catalog, stock and price
+// changes are written to the audit log as actor "cli".
 class FleetAdmin {
  public:
   virtual ~FleetAdmin() = default;

@@ -603,34 +603,39 @@ Result<std::vector<core::MachineSummary>> PgStore::ListMachines() {
       });
 }
 
+namespace {
+// The fleet CLI's changes go into the audit log too, under this name (no account).
+const core::Actor kCliActor{0, "cli", "", ""};
+}  // namespace
+
 Result<size_t> PgStore::AddProduct(const core::CatalogProduct& p) {
-  auto r = CreateProduct(p, std::nullopt, nullptr);
+  auto r = CreateProduct(p, std::nullopt, &kCliActor);
   if (!r.ok()) return r.status();
   return r->command_ids.size();
 }
 
 Result<size_t> PgStore::UpdateProduct(int64_t id, const core::ProductPatch& patch) {
-  auto r = ChangeProduct(id, patch, nullptr);
+  auto r = ChangeProduct(id, patch, &kCliActor);
   if (!r.ok()) return r.status();
   return r->command_ids.size();
 }
 
 Result<size_t> PgStore::RemoveProduct(int64_t id) {
-  auto r = DeleteProduct(id, nullptr);
+  auto r = DeleteProduct(id, &kCliActor);
   if (!r.ok()) return r.status();
   return r->command_ids.size();
 }
 
 Status PgStore::SetStock(const std::string& machine, int64_t product, int64_t count) {
-  return ChangeStock(machine, product, {true, count}, nullptr).status();
+  return ChangeStock(machine, product, {true, count}, &kCliActor).status();
 }
 
 Status PgStore::AddStock(const std::string& machine, int64_t product, int64_t delta) {
-  return ChangeStock(machine, product, {false, delta}, nullptr).status();
+  return ChangeStock(machine, product, {false, delta}, &kCliActor).status();
 }
 
 Status PgStore::SetPrice(const std::string& machine, int64_t product, int64_t cents) {
-  return ChangePrice(machine, product, cents, nullptr).status();
+  return ChangePrice(machine, product, cents, &kCliActor).status();
 }
 
 namespace {

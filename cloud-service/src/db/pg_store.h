@@ -77,8 +77,8 @@ class PgStore final : public core::EventLedger,
   Status AddStock(const std::string& machine, int64_t product, int64_t delta) override;
   Status SetPrice(const std::string& machine, int64_t product, int64_t cents) override;
 
-  // The admin changes behind both the CLI (the FleetAdmin methods above, actor null) and
-  // the admin API. Each commits the change, the commands it queues (with the NOTIFY that
+  // The admin changes behind both the CLI (the FleetAdmin methods above, audited as
+  // actor "cli" with no account) and the admin API. Each commits the change, the commands it queues (with the NOTIFY that
   // wakes the dispatchers) and, when `actor` is given, its audit_log row (before/after
   // JSON, request id, remote address) in ONE transaction: on any error nothing is kept.
   // Errors: InvalidArgument (bad value), NotFound "unknown_product"/"unknown_machine"/

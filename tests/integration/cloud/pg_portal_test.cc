@@ -338,6 +338,16 @@ TEST_F(PgPortalTest, TelemetryIsThinnedToAtMost2000Points) {
 
 // --- audited changes --------------------------------------------------------------
 
+TEST_F(PgPortalTest, CliChangesAreAuditedAsTheCli) {
+  AddMachine("M-1");
+  AddProduct(1, "Cola", 150);
+  ASSERT_TRUE(store_->SetPrice("M-1", 1, 120).ok());
+  ASSERT_TRUE(store_->AddStock("M-1", 1, 5).ok());
+  EXPECT_EQ(Text("SELECT string_agg(action || ' ' || actor_username || ' ' || "
+                 "coalesce(actor_id::text, '-'), ', ' ORDER BY id) FROM audit_log"),
+            "product.create cli -, price.set cli -, stock.add cli -");
+}
+
 TEST_F(PgPortalTest, StockChangeQueuesItsCommandWithAnAuditRow) {
   AddMachine("M-1");
   AddProduct(1, "Cola", 150);
@@ -348,7 +358,7 @@ TEST_F(PgPortalTest, StockChangeQueuesItsCommandWithAnAuditRow) {
                  r["command_id"].get<std::string>() + "'"),
             "stock.set {\"count\": 10, \"product_id\": 1}");
   EXPECT_EQ(Text("SELECT action || ' ' || target || ' ' || actor_username || ' ' || "
-                 "(after->>'set') || ' ' || request_id FROM audit_log"),
+                 "(after->>'set') || ' ' || request_id FROM audit_log WHERE actor_id IS NOT NULL"),
             "stock.set machine:M-1/product:1 ann 10 req-test");
   CallJson("POST", "machines/M-1/stock", 202, R"({"product_id":1,"add":-2})");
   EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action = 'stock.add'"), 1);
@@ -462,7 +472,7 @@ TEST_F(PgPortalTest, PriceSetAndOverrideClear) {
                  set["command_id"].get<std::string>() + "'"),
             "120");
   EXPECT_EQ(Text("SELECT (before->>'price') || '->' || (after->>'price') FROM audit_log "
-                 "WHERE action = 'price.set'"),
+                 "WHERE action = 'price.set' AND actor_id IS NOT NULL"),
             "150->120");
   auto cleared = CallJson("DELETE", "machines/M-1/prices/1", 202);
   EXPECT_EQ(Text("SELECT type || ' ' || (data->>'price') FROM commands WHERE id = '" +
