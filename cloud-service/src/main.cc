@@ -206,7 +206,7 @@ int Serve(const Flags& f) {
   // what a request may make the server hold.
   constexpr size_t kMaxBody = 2 * 1024 * 1024;
   vend::http::HttpServer::SetThreadPoolSize(f.http_threads);
-  vend::http::HttpServer server(f.listen, kMaxBody, [&](const vend::http::HttpRequest& r) {
+  auto route = [&](const vend::http::HttpRequest& r) {
     if (r.path == "/healthz" || r.path == "/metrics") return ops.Handle(r);
     if (r.path == "/api" || r.path.rfind("/api/", 0) == 0) return admin.Handle(r);
     if (r.method != "GET" && r.method != "HEAD") {
@@ -222,6 +222,11 @@ int Serve(const Flags& f) {
                                        r.request_id);
     }
     return vend::http::ServeStatic(r, portal);
+  };
+  vend::http::HttpServer server(f.listen, kMaxBody, [&](const vend::http::HttpRequest& r) {
+    auto resp = route(r);
+    cloud::http::AddBrowserSecurityHeaders(resp, r.path == "/api" || r.path.rfind("/api/", 0) == 0);
+    return resp;
   });
   if (auto s = server.Start(); !s.ok()) return Failed(s);
 

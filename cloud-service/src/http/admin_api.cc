@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -457,6 +458,31 @@ HttpResponse AdminApi::Audit(const HttpRequest& req) {
   }
   return Json(200, json{{"entries", entries},
                         {"next_cursor", page->next ? json(EncodeCursor(*page->next)) : json()}});
+}
+
+void AddBrowserSecurityHeaders(vend::http::HttpResponse& response, bool api) {
+  auto has = [&response](std::string_view name) {
+    for (const auto& [k, v] : response.headers) {
+      if (k.size() == name.size() &&
+          std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) ==
+                   std::tolower(static_cast<unsigned char>(b));
+          })) {
+        return true;
+      }
+    }
+    return false;
+  };
+  auto add = [&](const char* name, const char* value) {
+    if (!has(name)) response.headers.emplace_back(name, value);
+  };
+  add("Content-Security-Policy",
+      "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+      "frame-ancestors 'none'; form-action 'self'");
+  add("X-Frame-Options", "DENY");
+  add("X-Content-Type-Options", "nosniff");
+  add("Referrer-Policy", "same-origin");
+  if (api) add("Cache-Control", "no-store");
 }
 
 }  // namespace vend::cloud::http

@@ -75,4 +75,10 @@ class AdminApi {
   metrics::Counter& denied_csrf_;
 };
 
+// The headers every vend-cloud answer carries for browsers: a Content-Security-Policy
+// that lets the portal load only its own files (no inline script, no framing, no
+// plugins), X-Frame-Options DENY, nosniff and a same-origin referrer. API answers also
+// get `Cache-Control: no-store` unless the handler chose a cache policy (images do).
+void AddBrowserSecurityHeaders(vend::http::HttpResponse& response, bool api);
+
 }  // namespace vend::cloud::http

@@ -468,6 +468,30 @@ TEST(AdminAuthPortal, ServesFilesWithHistoryRoutingFallback) {
   EXPECT_EQ(c.Get("/api/v1/machines").status, 401);
 }
 
+TEST(AdminAuthPortal, EveryAnswerCarriesTheBrowserSecurityHeaders) {
+  TempDir portal("vend-portal-");
+  portal.WriteFile("index.html", "<!doctype html><title>portal</title>");
+  AdminStackOptions o;
+  o.extra_args = {"--portal-dir", portal.path().string()};
+  AdminStack stack(o);
+  auto c = stack.AdminSession();
+  for (const char* target : {"/", "/orders", "/api/v1/machines", "/api/v1/nothing", "/healthz"}) {
+    SCOPED_TRACE(target);
+    auto r = c.Get(target);
+    const std::string csp = r.Header("content-security-policy");
+    EXPECT_NE(csp.find("default-src 'self'"), std::string::npos) << r;
+    EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << r;
+    EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << r;
+    EXPECT_EQ(r.Header("x-frame-options"), "DENY");
+    EXPECT_EQ(r.Header("x-content-type-options"), "nosniff");
+    EXPECT_EQ(r.Header("referrer-policy"), "same-origin");
+  }
+  // Account and fleet data is never cached; the portal's files are revalidated.
+  EXPECT_EQ(c.Get("/api/v1/auth/me").Header("cache-control"), "no-store");
+  EXPECT_EQ(c.Get("/api/v1/orders").Header("cache-control"), "no-store");
+  EXPECT_EQ(c.Get("/").Header("cache-control"), "no-cache");
+}
+
 TEST(AdminAuthRateLimit, SixthFailureIsRefusedEvenWithTheRightPassword) {
   AdminStackOptions o;
   o.extra_args = {"--login-max-address-failures", "8"};
