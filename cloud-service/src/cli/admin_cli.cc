@@ -47,7 +47,8 @@ int AdminCreate(db::PgAccounts& accounts, const AdminCreateArgs& args,
   if (!password.ok()) return Fail(password.status(), err);
   auto account = PrepareAdmin(args.username, args.email, *password);
   if (!account.ok()) return Fail(account.status(), err);
-  auto created = accounts.Create(*account);
+  const core::Actor cli{0, "cli", "", ""};
+  auto created = accounts.Create(*account, &cli);
   if (!created.ok()) return Fail(created.status(), err);
   spdlog::info("admin created account_id={} username={}", created->id, created->username);
   out << "admin " << created->username << " created (id " << created->id

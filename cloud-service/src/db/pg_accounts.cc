@@ -116,12 +116,27 @@ Result<Account> InsertAccount(pqxx::work& tx, const NewAccount& a) {
 
 PgAccounts::PgAccounts(PgPool& pool) : pool_(pool) {}
 
-Result<Account> PgAccounts::Create(const NewAccount& account) {
+namespace {
+// The audit row of an account made by an admin (or the CLI, or the first-start bootstrap).
+void AuditCreated(pqxx::work& tx, const Account& a, const core::Actor& actor) {
+  const json after{
+      {"username", a.username}, {"email", a.email}, {"role", a.role}, {"approved", a.approved}};
+  tx.exec_params(
+      "INSERT INTO audit_log (actor_id, actor_username, action, target, before, after, "
+      "request_id, remote_addr) VALUES (NULLIF($1, 0), $2, 'account.create', $3, NULL, "
+      "$4::jsonb, $5, $6)",
+      actor.account_id, actor.username, "account:" + std::to_string(a.id) + " (" + a.username + ")",
+      after.dump(), actor.request_id, actor.remote_addr);
+}
+}  // namespace
+
+Result<Account> PgAccounts::Create(const NewAccount& account, const core::Actor* actor) {
   return WithConnection<Account>(pool_, "create account",
                                  [&](pqxx::connection& conn) -> Result<Account> {
                                    pqxx::work tx(conn);
                                    auto a = InsertAccount(tx, account);
                                    if (!a.ok()) return a.status();
+                                   if (actor != nullptr) AuditCreated(tx, *a, *actor);
                                    tx.commit();
                                    return a;
                                  });
@@ -358,6 +373,7 @@ Result<bool> PgAccounts::BootstrapAdmin(const NewAccount& account) {
         admin.approved = true;
         auto a = InsertAccount(tx, admin);
         if (!a.ok()) return a.status();
+        AuditCreated(tx, *a, core::Actor{0, "bootstrap", "", ""});
         tx.commit();
         return true;
       });

@@ -78,7 +78,9 @@ class PgAccounts {
   explicit PgAccounts(PgPool& pool);
 
   // Inserts the account. Conflict `username_taken` / `email_taken` (case-insensitive).
-  Result<Account> Create(const NewAccount& account);
+  // With an `actor` (an admin creating it, e.g. `vend-cloud admin create` as "cli"), an
+  // "account.create" audit row is written in the same transaction.
+  Result<Account> Create(const NewAccount& account, const core::Actor* actor = nullptr);
   // The account (case-insensitive name) with its password hash; nullopt when unknown.
   Result<std::optional<AccountLogin>> FindByUsername(const std::string& username);
 

@@ -415,6 +415,12 @@ TEST_F(AdminAuth, AdminCreateCliMakesAnApprovedAdmin) {
   EXPECT_EQ(Accounts("username = 'cli-admin' AND role = 300 AND approved"), 1);
   auto c = stack().Client();
   EXPECT_EQ(c.Login("cli-admin", "cli-admin-password").status, 200);
+  // An admin action like any other: in the audit log, by the CLI.
+  EXPECT_EQ(stack().QueryText("SELECT actor_username || ' ' || coalesce(actor_id::text, '-') || "
+                              "' ' || (after->>'role') FROM audit_log WHERE action = "
+                              "'account.create' AND target LIKE '%(cli-admin)'"),
+            "cli - 300");
+  const int64_t audits = stack().QueryInt("SELECT count(*) FROM audit_log");
 
   auto dup = stack().RunCli({"admin", "create", "CLI-admin", "--email", "cli2@example.test"},
                             {{"VEND_ADMIN_PASSWORD", "cli-admin-password"}});
@@ -432,6 +438,7 @@ TEST_F(AdminAuth, AdminCreateCliMakesAnApprovedAdmin) {
   EXPECT_EQ(short_pw.exit_code, 2);
   EXPECT_EQ(short_pw.err.find("tiny"), std::string::npos) << short_pw.err;
   EXPECT_EQ(Accounts("username IN ('no spaces', 'cli-nopw', 'cli-short')"), 0);
+  EXPECT_EQ(stack().QueryInt("SELECT count(*) FROM audit_log"), audits);
 }
 
 TEST_F(AdminAuth, NonApiPathsAreNotTheApi) {
@@ -576,6 +583,9 @@ TEST(AdminAuthBootstrap, EnvironmentAdminIsCreatedOnceAcrossRestarts) {
   stack.Stop();
   stack.Start(std::nullopt, {{"VEND_ADMIN_USERNAME", "second-admin"}});
   EXPECT_EQ(stack.QueryInt("SELECT count(*) FROM accounts"), 1);
+  EXPECT_EQ(stack.QueryText("SELECT string_agg(actor_username || ' ' || action, ', ') FROM "
+                            "audit_log"),
+            "bootstrap account.create");
   EXPECT_NE(stack.Log().find("admin bootstrap skipped"), std::string::npos);
   EXPECT_EQ(stack.Log().find(o.admin_password), std::string::npos);
   EXPECT_EQ(stack.Client().Login(o.admin_username, o.admin_password).status, 200);
