@@ -6,12 +6,19 @@
 // command.rejected event resolves it. Rows are claimed and stamped before publishing
 // (CommandOutbox::ClaimForDispatch), so several vend-cloud instances reacting to the
 // same trigger send each command once; a publish that fails is retried by the timer.
+// A machine whose earlier commands another instance is claiming at that moment is left
+// out of the claim (busy); the round is claimed again after busy_retry, at most
+// busy_retries times, on the dispatcher's own retry thread (then the timer takes over).
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "core/ports.h"
 #include "vend/metrics.h"
@@ -25,10 +32,19 @@ class Dispatcher {
     // After a broker reconnect, commands sent less than this long ago are not sent
     // again (another instance just did).
     std::chrono::milliseconds min_gap{2000};
+    // A round that found a machine busy is claimed again after this delay (times the
+    // attempt number), at most busy_retries times.
+    std::chrono::milliseconds busy_retry{150};
+    int busy_retries = 5;
   };
 
+  // `outbox` and `publisher` must outlive the dispatcher. Starts the retry thread; the
+  // destructor stops it (a pending retry is dropped).
   Dispatcher(core::CommandOutbox& outbox, core::MessagePublisher& publisher,
              metrics::Registry& registry, Options options);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
 
   // The machine came online: send its pending commands not sent since then.
   void OnMachineOnline(const std::string& machine);
@@ -40,8 +56,18 @@ class Dispatcher {
   void SendAllPending();
 
  private:
-  // Returns the number of commands published.
-  size_t Send(const core::DispatchScope& scope, const char* trigger);
+  using Clock = std::chrono::steady_clock;
+  struct Retry {
+    core::DispatchScope scope;
+    const char* trigger;
+    int attempt;
+    Clock::time_point at;
+  };
+
+  // Returns the number of commands published. `attempt` > 0 for a busy retry.
+  size_t Send(const core::DispatchScope& scope, const char* trigger, int attempt = 0);
+  void ScheduleRetry(const core::DispatchScope& scope, const char* trigger, int attempt);
+  void RetryLoop();
 
   core::CommandOutbox& outbox_;
   core::MessagePublisher& publisher_;
@@ -50,6 +76,13 @@ class Dispatcher {
   metrics::Counter& published_;
   metrics::Counter& messages_;
   metrics::Counter& failures_;
+  metrics::Counter& busy_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;                 // guarded by mu_
+  std::map<std::string, Retry> retries_;  // by trigger and scope machine; guarded by mu_
+  std::thread retry_thread_;              // last: starts after the members above exist
 };
 
 }  // namespace vend::cloud::app

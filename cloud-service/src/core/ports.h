@@ -84,6 +84,15 @@ struct MachineCommands {
   std::vector<schemas::Command> commands;  // in issue order
 };
 
+struct DispatchClaim {
+  std::vector<MachineCommands> machines;
+  // Machines with due commands left out of this claim because another instance holds
+  // some of their earlier pending commands; claim again shortly.
+  std::vector<std::string> busy_machines;
+  // Due rows of the busy machines (they count towards the page limit, unclaimed).
+  size_t busy_rows = 0;
+};
+
 // The command outbox.
 class CommandOutbox {
  public:
@@ -91,8 +100,11 @@ class CommandOutbox {
   // Claims the pending commands in `scope` and records them as sent now (sent_count,
   // last_sent_at) in one short transaction. Rows another instance is claiming at the
   // same moment are skipped, so concurrent instances do not send the same command twice
-  // within min_resend_gap.
-  virtual Result<std::vector<MachineCommands>> ClaimForDispatch(const DispatchScope& scope) = 0;
+  // within min_resend_gap. A machine's claim carries all its pending commands issued
+  // before its due ones, in issue order; when some of those are held by another
+  // instance, nothing of that machine is claimed and it is listed in busy_machines
+  // (never a newer command without the older ones, and no waiting on locks).
+  virtual Result<DispatchClaim> ClaimForDispatch(const DispatchScope& scope) = 0;
 };
 
 // Wakes the dispatcher when a transaction has queued new commands (from any process).

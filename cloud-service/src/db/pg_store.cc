@@ -112,15 +112,22 @@ const std::vector<Statement>& Statements() {
        "uptime_s = EXCLUDED.uptime_s, outbox_depth = EXCLUDED.outbox_depth, "
        "stock = EXCLUDED.stock, version = EXCLUDED.version "
        "WHERE telemetry_latest.at <= EXCLUDED.at"},
-      // Dispatch: claim and stamp in one statement; SKIP LOCKED lets instances that
-      // dispatch at the same moment take disjoint rows. Commands must reach a machine in
-      // issue order (a stock.set before its product.upsert would be rejected), and an
-      // earlier publish may have been lost (no broker session yet, broker crash): so the
-      // claim adds every still-pending command of the same machine issued before the
-      // due ones, and the page limit applies to the due rows only, so each round stamps
-      // them all and the dispatch loop always ends.
+      // Dispatch: claim (lock) then stamp, in one short transaction; SKIP LOCKED lets
+      // instances that dispatch at the same moment take disjoint rows. Commands must
+      // reach a machine in issue order (a stock.set before its product.upsert would be
+      // rejected), and an earlier publish may have been lost (no broker session yet,
+      // broker crash): so the claim adds every still-pending command of the same machine
+      // issued before the due ones, and the page limit applies to the due rows only, so
+      // each round stamps them all and the dispatch loop always ends. When some of those
+      // earlier rows are locked by another instance's claim (earlier_all, read without
+      // locks, has rows that earlier could not lock), nothing of that machine is claimed:
+      // it comes back as a busy row (id NULL, due = its due rows), never as a newer
+      // command sent without the older ones. MATERIALIZED: each set is evaluated (and
+      // locked) once. The stamp is a separate statement: its fresh snapshot sees the
+      // latest version of every locked row (an UPDATE in the locking statement skips rows
+      // another instance stamped after that statement's snapshot).
       {"claim_commands",
-       "WITH due AS (SELECT c.id, c.machine_id, c.n FROM commands c "
+       "WITH due AS MATERIALIZED (SELECT c.id, c.machine_id, c.n FROM commands c "
        "JOIN machines m ON m.id = c.machine_id "
        "WHERE c.status = 'pending' AND ($1 = '' OR c.machine_id = $1) "
        "AND (NOT $2 OR m.online) AND (NOT $3 OR c.last_sent_at IS NULL) "
@@ -128,12 +135,22 @@ const std::vector<Statement>& Statements() {
        "AND (NOT $6 OR c.last_sent_at IS NULL OR c.last_sent_at < m.online_since) "
        "ORDER BY c.machine_id, c.n LIMIT $5 FOR UPDATE OF c SKIP LOCKED), "
        "upto AS (SELECT machine_id, max(n) AS n FROM due GROUP BY machine_id), "
-       "earlier AS (SELECT c.id FROM commands c JOIN upto u ON u.machine_id = c.machine_id "
-       "WHERE c.status = 'pending' AND c.n < u.n AND c.id NOT IN (SELECT id FROM due) "
+       "earlier_all AS MATERIALIZED (SELECT c.id, c.machine_id FROM commands c "
+       "JOIN upto u ON u.machine_id = c.machine_id "
+       "WHERE c.status = 'pending' AND c.n < u.n AND c.id NOT IN (SELECT id FROM due)), "
+       "earlier AS MATERIALIZED (SELECT c.id, c.machine_id FROM commands c "
+       "WHERE c.id IN (SELECT id FROM earlier_all) AND c.status = 'pending' "
        "FOR UPDATE OF c SKIP LOCKED), "
-       "claimed AS (SELECT id FROM due UNION ALL SELECT id FROM earlier) "
+       "busy AS MATERIALIZED (SELECT DISTINCT a.machine_id FROM earlier_all a "
+       "WHERE a.id NOT IN (SELECT id FROM earlier)) "
+       "SELECT x.machine_id, x.id::text, 0::bigint AS due FROM "
+       "(SELECT id, machine_id FROM due UNION ALL SELECT id, machine_id FROM earlier) x "
+       "WHERE x.machine_id NOT IN (SELECT machine_id FROM busy) "
+       "UNION ALL SELECT d.machine_id, NULL, count(*) "
+       "FROM due d JOIN busy b ON b.machine_id = d.machine_id GROUP BY d.machine_id"},
+      {"stamp_commands",
        "UPDATE commands c SET sent_count = c.sent_count + 1, last_sent_at = now() "
-       "FROM claimed WHERE c.id = claimed.id "
+       "WHERE c.id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid) "
        "RETURNING c.machine_id, c.n, c.id::text, c.type, c.data::text, " VEND_ISO("c.issued_at")},
       {"insert_commands",
        "INSERT INTO commands (id, machine_id, type, data, issued_at) "
@@ -512,16 +529,30 @@ Result<core::FleetCounts> PgStore::Counts() {
   });
 }
 
-Result<std::vector<core::MachineCommands>> PgStore::ClaimForDispatch(
-    const core::DispatchScope& scope) {
-  return WithConnection<std::vector<core::MachineCommands>>(
-      pool_, "claim commands",
-      [&](pqxx::connection& conn) -> Result<std::vector<core::MachineCommands>> {
+Result<core::DispatchClaim> PgStore::ClaimForDispatch(const core::DispatchScope& scope) {
+  return WithConnection<core::DispatchClaim>(
+      pool_, "claim commands", [&](pqxx::connection& conn) -> Result<core::DispatchClaim> {
         pqxx::work tx(conn);
-        auto rows =
-            tx.exec_prepared("claim_commands", scope.machine, scope.only_online, scope.only_unsent,
-                             static_cast<int64_t>(scope.min_resend_gap.count()),
-                             static_cast<int64_t>(scope.limit), scope.not_sent_since_online);
+        core::DispatchClaim out;
+        json ids = json::array();
+        for (const auto& r :
+             tx.exec_prepared("claim_commands", scope.machine, scope.only_online, scope.only_unsent,
+                              static_cast<int64_t>(scope.min_resend_gap.count()),
+                              static_cast<int64_t>(scope.limit), scope.not_sent_since_online)) {
+          if (r[1].is_null()) {
+            out.busy_machines.push_back(r[0].c_str());
+            out.busy_rows += r[2].as<size_t>();
+          } else {
+            ids.push_back(r[1].c_str());
+          }
+        }
+        pqxx::result rows;
+        if (!ids.empty()) rows = tx.exec_prepared("stamp_commands", ids.dump());
+        // Every claimed row is locked by this transaction, so the stamp must find it.
+        if (rows.size() != ids.size()) {
+          throw std::runtime_error("stamped " + std::to_string(rows.size()) + " of " +
+                                   std::to_string(ids.size()) + " claimed commands");
+        }
         tx.commit();
         struct Row {
           std::string machine;
@@ -543,10 +574,12 @@ Result<std::vector<core::MachineCommands>> PgStore::ClaimForDispatch(
         std::sort(claimed.begin(), claimed.end(), [](const Row& a, const Row& b) {
           return a.machine != b.machine ? a.machine < b.machine : a.n < b.n;
         });
-        std::vector<core::MachineCommands> out;
+        std::sort(out.busy_machines.begin(), out.busy_machines.end());
         for (auto& c : claimed) {
-          if (out.empty() || out.back().machine != c.machine) out.push_back({c.machine, {}});
-          out.back().commands.push_back(std::move(c.command));
+          if (out.machines.empty() || out.machines.back().machine != c.machine) {
+            out.machines.push_back({c.machine, {}});
+          }
+          out.machines.back().commands.push_back(std::move(c.command));
         }
         return out;
       });

@@ -64,8 +64,7 @@ class PgStore final : public core::EventLedger,
   Status Ping() override;
   Result<core::FleetCounts> Counts() override;
 
-  Result<std::vector<core::MachineCommands>> ClaimForDispatch(
-      const core::DispatchScope& scope) override;
+  Result<core::DispatchClaim> ClaimForDispatch(const core::DispatchScope& scope) override;
 
   Result<size_t> AddMachine(const std::string& id, const std::string& mqtt_username) override;
   Result<bool> MachineExists(const std::string& id) override;
@@ -78,10 +77,10 @@ class PgStore final : public core::EventLedger,
   Status SetPrice(const std::string& machine, int64_t product, int64_t cents) override;
 
   // The admin changes behind both the CLI (the FleetAdmin methods above, audited as
-  // actor "cli" with no account) and the admin API. Each commits the change, the commands it queues (with the NOTIFY that
-  // wakes the dispatchers) and, when `actor` is given, its audit_log row (before/after
-  // JSON, request id, remote address) in ONE transaction: on any error nothing is kept.
-  // Errors: InvalidArgument (bad value), NotFound "unknown_product"/"unknown_machine"/
+  // actor "cli" with no account) and the admin API. Each commits the change, the commands it queues
+  // (with the NOTIFY that wakes the dispatchers) and, when `actor` is given, its audit_log row
+  // (before/after JSON, request id, remote address) in ONE transaction: on any error nothing is
+  // kept. Errors: InvalidArgument (bad value), NotFound "unknown_product"/"unknown_machine"/
   // "no_override", Conflict "product_exists".
 
   // `p.id` 0 takes the next id (max + 1; the catalog lock serializes concurrent creates).

@@ -43,6 +43,18 @@ class PgStoreTest : public ::testing::Test {
 
   int64_t Count(const std::string& sql) { return QueryInt(db_.url(), sql); }
 
+  // The machine's command ids in issue order.
+  std::vector<std::string> CommandIds(const std::string& machine) {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    std::vector<std::string> ids;
+    for (const auto& r : tx.exec_params(
+             "SELECT id::text FROM commands WHERE machine_id = $1 ORDER BY n", machine)) {
+      ids.push_back(r[0].c_str());
+    }
+    return ids;
+  }
+
   TestDatabase db_;
   std::unique_ptr<db::PgPool> pool_;
   std::unique_ptr<db::PgStore> store_;
@@ -326,13 +338,15 @@ TEST_F(PgStoreTest, ClaimedCommandsAreNotClaimedAgainWithinTheGap) {
   scope.min_resend_gap = std::chrono::minutes(1);
   auto first = store_->ClaimForDispatch(scope);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  ASSERT_EQ(first->size(), 1u);
-  ASSERT_EQ((*first)[0].commands.size(), 6u);
+  ASSERT_EQ(first->machines.size(), 1u);
+  ASSERT_EQ(first->machines[0].commands.size(), 6u);
+  EXPECT_TRUE(first->busy_machines.empty());
   // Issue order survives: the catalog upsert first, then the five stock.add.
-  EXPECT_TRUE(std::holds_alternative<schemas::ProductUpsert>((*first)[0].commands[0].data));
+  EXPECT_TRUE(std::holds_alternative<schemas::ProductUpsert>(first->machines[0].commands[0].data));
   auto second = store_->ClaimForDispatch(scope);
   ASSERT_TRUE(second.ok());
-  EXPECT_TRUE(second->empty());
+  EXPECT_TRUE(second->machines.empty());
+  EXPECT_TRUE(second->busy_machines.empty());
   EXPECT_EQ(
       Count("SELECT count(*) FROM commands WHERE sent_count = 1 AND last_sent_at IS NOT NULL"), 6);
 }
@@ -340,7 +354,8 @@ TEST_F(PgStoreTest, ClaimedCommandsAreNotClaimedAgainWithinTheGap) {
 // Several instances claiming at once: every command goes out, each claim lists a
 // machine's commands in issue order, and a claim that takes later commands also carries
 // the earlier still-pending ones (their publish may have been lost, and a machine must
-// never get a later command first); the edge ignores the repeats.
+// never get a later command first); the edge ignores the repeats. Nothing is resolved
+// here, so every claim must be a prefix of the machine's commands.
 TEST_F(PgStoreTest, ConcurrentClaimsSendEveryCommandInIssueOrder) {
   AddMachine("vm-a");
   ASSERT_TRUE(store_->AddProduct({1, "Cola", 150, "", true}).ok());
@@ -348,22 +363,38 @@ TEST_F(PgStoreTest, ConcurrentClaimsSendEveryCommandInIssueOrder) {
   core::DispatchScope scope;
   scope.min_resend_gap = std::chrono::minutes(1);
   scope.limit = 10;
-  std::vector<std::string> seen[3];
+  std::vector<std::vector<std::string>> claims[3];
   std::vector<std::thread> threads;
   for (int t = 0; t < 3; ++t) {
     threads.emplace_back([&, t] {
       for (;;) {
         auto r = store_->ClaimForDispatch(scope);
-        if (!r.ok() || r->empty()) return;
-        for (const auto& mc : *r) {
-          for (const auto& c : mc.commands) seen[t].push_back(c.id);
+        // A busy machine is claimed again: the other claim commits in a moment.
+        if (!r.ok() || (r->machines.empty() && r->busy_machines.empty())) return;
+        for (const auto& mc : r->machines) {
+          claims[t].emplace_back();
+          for (const auto& c : mc.commands) claims[t].back().push_back(c.id);
         }
       }
     });
   }
   for (auto& t : threads) t.join();
+  std::vector<std::string> issued = CommandIds("vm-a");
+  ASSERT_EQ(issued.size(), 200u);
   std::vector<std::string> all;
-  for (auto& s : seen) all.insert(all.end(), s.begin(), s.end());
+  for (auto& per_thread : claims) {
+    for (auto& claim : per_thread) {
+      ASSERT_LE(claim.size(), issued.size());
+      std::string positions;
+      for (const auto& id : claim) {
+        positions += std::to_string(std::find(issued.begin(), issued.end(), id) - issued.begin());
+        positions += ' ';
+      }
+      EXPECT_TRUE(std::equal(claim.begin(), claim.end(), issued.begin()))
+          << "a claim is not the first commands in issue order: " << positions;
+      all.insert(all.end(), claim.begin(), claim.end());
+    }
+  }
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
   EXPECT_EQ(all.size(), 200u);
@@ -376,16 +407,85 @@ TEST_F(PgStoreTest, AClaimCarriesEarlierPendingCommandsFirst) {
   unsent.only_unsent = true;
   auto first = store_->ClaimForDispatch(unsent);  // the upsert: sent, then lost
   ASSERT_TRUE(first.ok());
-  ASSERT_EQ(first->size(), 1u);
-  ASSERT_EQ((*first)[0].commands.size(), 1u);
+  ASSERT_EQ(first->machines.size(), 1u);
+  ASSERT_EQ(first->machines[0].commands.size(), 1u);
   ASSERT_TRUE(store_->SetStock("vm-a", 1, 5).ok());
   auto second = store_->ClaimForDispatch(unsent);
   ASSERT_TRUE(second.ok());
-  ASSERT_EQ(second->size(), 1u);
-  const auto& cmds = (*second)[0].commands;
+  ASSERT_EQ(second->machines.size(), 1u);
+  const auto& cmds = second->machines[0].commands;
   ASSERT_EQ(cmds.size(), 2u) << "the earlier upsert must travel with the restock";
   EXPECT_EQ(schemas::CommandType(cmds[0].data), "product.upsert");
   EXPECT_EQ(schemas::CommandType(cmds[1].data), "stock.set");
+}
+
+// Another instance is claiming (holds the row lock on) a machine's first command: a claim
+// now must not send the newer ones alone (the machine would apply them first); it leaves
+// the machine out, reports it busy, and the next claim carries all three in order.
+TEST_F(PgStoreTest, AClaimLeavesOutAMachineWhoseEarlierCommandIsLocked) {
+  AddMachine("vm-a");
+  AddMachine("vm-b");
+  ASSERT_TRUE(store_->AddProduct({1, "Cola", 150, "", true}).ok());  // upsert to both
+  ASSERT_TRUE(store_->SetStock("vm-a", 1, 5).ok());
+  ASSERT_TRUE(store_->AddStock("vm-a", 1, 2).ok());
+  const std::vector<std::string> issued = CommandIds("vm-a");
+  ASSERT_EQ(issued.size(), 3u);
+  core::DispatchScope scope;
+  scope.min_resend_gap = std::chrono::minutes(1);
+
+  pqxx::connection other(db_.url());
+  auto holder = std::make_unique<pqxx::work>(other);
+  holder->exec_params("SELECT id FROM commands WHERE id = $1::uuid FOR UPDATE", issued[0]);
+
+  auto blocked = store_->ClaimForDispatch(scope);
+  ASSERT_TRUE(blocked.ok()) << blocked.status().ToString();
+  ASSERT_EQ(blocked->machines.size(), 1u);
+  EXPECT_EQ(blocked->machines[0].machine, "vm-b");
+  EXPECT_EQ(blocked->busy_machines, std::vector<std::string>{"vm-a"});
+  EXPECT_EQ(blocked->busy_rows, 2u);
+  EXPECT_EQ(Count("SELECT count(*) FROM commands WHERE machine_id = 'vm-a' AND "
+                  "(sent_count > 0 OR last_sent_at IS NOT NULL)"),
+            0);
+
+  holder->abort();
+  holder.reset();
+  auto after = store_->ClaimForDispatch(scope);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_TRUE(after->busy_machines.empty());
+  ASSERT_EQ(after->machines.size(), 1u);
+  EXPECT_EQ(after->machines[0].machine, "vm-a");
+  const auto& cmds = after->machines[0].commands;
+  ASSERT_EQ(cmds.size(), 3u);
+  for (size_t i = 0; i < cmds.size(); ++i) EXPECT_EQ(cmds[i].id, issued[i]);
+  EXPECT_EQ(schemas::CommandType(cmds[0].data), "product.upsert");
+  EXPECT_EQ(schemas::CommandType(cmds[1].data), "stock.set");
+  EXPECT_EQ(schemas::CommandType(cmds[2].data), "stock.add");
+  EXPECT_EQ(Count("SELECT count(*) FROM commands WHERE machine_id = 'vm-a' AND sent_count = 1"), 3);
+}
+
+// A locked NEWER command only holds back itself: sending the older ones first is in order.
+TEST_F(PgStoreTest, ALockedLaterCommandDoesNotHoldBackTheEarlierOnes) {
+  AddMachine("vm-a");
+  ASSERT_TRUE(store_->AddProduct({1, "Cola", 150, "", true}).ok());
+  ASSERT_TRUE(store_->SetStock("vm-a", 1, 5).ok());
+  ASSERT_TRUE(store_->AddStock("vm-a", 1, 2).ok());
+  const std::vector<std::string> issued = CommandIds("vm-a");
+  ASSERT_EQ(issued.size(), 3u);
+  core::DispatchScope scope;
+  scope.min_resend_gap = std::chrono::minutes(1);
+
+  pqxx::connection other(db_.url());
+  pqxx::work holder(other);
+  holder.exec_params("SELECT id FROM commands WHERE id = $1::uuid FOR UPDATE", issued[2]);
+  auto claim = store_->ClaimForDispatch(scope);
+  ASSERT_TRUE(claim.ok()) << claim.status().ToString();
+  EXPECT_TRUE(claim->busy_machines.empty());
+  ASSERT_EQ(claim->machines.size(), 1u);
+  const auto& cmds = claim->machines[0].commands;
+  ASSERT_EQ(cmds.size(), 2u);
+  EXPECT_EQ(cmds[0].id, issued[0]);
+  EXPECT_EQ(cmds[1].id, issued[1]);
+  holder.abort();
 }
 
 }  // namespace
