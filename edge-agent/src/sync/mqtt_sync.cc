@@ -296,6 +296,9 @@ void MqttSync::Run() {
           OnConnected();
           break;
         case Item::kLost:
+          // Already down when the loss was seen first (a refused publish, or a connected
+          // report for a connection already gone).
+          if (link_ == Link::kDown) break;
           OnLinkDown("connection lost: " + (item.text.empty() ? "no cause given" : item.text),
                      link_ == Link::kUp);
           break;
@@ -352,6 +355,14 @@ void MqttSync::StartConnect() {
 }
 
 void MqttSync::OnConnected() {
+  // A report of a connection that is already gone again (its loss is queued behind it,
+  // or was handled before it) must not mark the link up.
+  if (!client_->is_connected()) {
+    spdlog::warn("mqtt connected report for a connection already lost machine={} broker={}",
+                 options_.machine_id, options_.server_uri);
+    if (link_ != Link::kDown) OnLinkDown("connection lost right after connecting", false);
+    return;
+  }
   const bool reconnect = ever_connected_;
   link_ = Link::kUp;
   ever_connected_ = true;
@@ -393,10 +404,17 @@ bool MqttSync::Publish(const std::string& topic, const std::string& payload, int
     client_->publish(topic, payload.data(), payload.size(), qos, retained);
     return true;
   } catch (const mqtt::exception& e) {
-    // The link is going down; connection_lost follows and the drainer rewinds then.
+    // Usually the link is going down and connection_lost follows (the drainer rewinds
+    // then).
     SetError(std::string("publish on ") + topic + " failed: " + e.what());
     spdlog::warn("mqtt publish failed machine={} topic={} error={}", options_.machine_id, topic,
                  e.what());
+    // But a connection lost while its connect was completing can go unreported, which
+    // would leave the link "up" and the outbox stuck for good: a client that says it is
+    // not connected is proof enough, so reconnect from here.
+    if (link_ == Link::kUp && !client_->is_connected()) {
+      OnLinkDown(std::string("publish refused while not connected: ") + e.what(), true);
+    }
     return false;
   }
 }
