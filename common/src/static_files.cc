@@ -7,32 +7,12 @@
 #include <sstream>
 #include <vector>
 
+#include "vend/url.h"
+
 namespace vend::http {
 namespace {
 
 namespace fs = std::filesystem;
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::vector<std::string> Segments(const std::string& path) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : path) {
-    if (c == '/') {
-      if (!cur.empty()) out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(std::move(cur));
-  return out;
-}
 
 HttpResponse NotFoundFile(const HttpRequest& request) {
   return ErrorResponse(NotFound("no such file"), request.request_id);
@@ -50,26 +30,6 @@ std::optional<fs::path> Resolve(const fs::path& root, const fs::path& rel) {
 }
 
 }  // namespace
-
-std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string ContentTypeFor(const fs::path& p) {
   static const std::pair<const char*, const char*> kTypes[] = {
@@ -102,7 +62,7 @@ HttpResponse ServeStatic(const HttpRequest& request, const StaticFilesOptions& o
     return NotFoundFile(request);
   }
   // Every segment must be a plain name: no "..", no ".", no hidden files.
-  const auto segments = Segments(*decoded);
+  const auto segments = PathSegments(*decoded);
   fs::path rel;
   for (const auto& s : segments) {
     if (s[0] == '.') return NotFoundFile(request);

@@ -6,38 +6,13 @@
 #include <cstdint>
 
 #include "vend/ids.h"
+#include "vend/url.h"
 
 namespace vend::cloud::core {
 namespace {
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr int64_t kMaxJsonInt = int64_t{1} << 53;
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 Status Bad(const std::string& param, const std::string& what) {
   return InvalidArgument(param + ": " + what);
@@ -59,9 +34,9 @@ Result<std::map<std::string, std::string>> ParseQueryString(
       continue;
     }
     const size_t eq = pair.find('=');
-    auto name = PercentDecode(pair.substr(0, eq));
-    auto value =
-        PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    auto name = PercentDecode(pair.substr(0, eq), true);
+    auto value = PercentDecode(
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     if (!name || !value) return InvalidArgument("query: bad percent-encoding");
     if (name->empty()) return InvalidArgument("query: empty parameter name");
     if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), *name) == allowed.end()) {

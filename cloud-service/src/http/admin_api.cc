@@ -10,6 +10,7 @@
 #include "auth/password.h"
 #include "core/order_query.h"
 #include "vend/http/static_files.h"
+#include "vend/url.h"
 
 namespace vend::cloud::http {
 
@@ -57,7 +58,7 @@ std::optional<std::vector<std::string>> DecodedSegments(const std::string& path)
     size_t end = path.find('/', pos);
     if (end == std::string::npos) end = path.size();
     if (end > pos) {
-      auto s = vend::http::PercentDecode(std::string_view(path).substr(pos, end - pos), false);
+      auto s = vend::PercentDecode(std::string_view(path).substr(pos, end - pos), false);
       if (!s) return std::nullopt;
       out.push_back(std::move(*s));
     }

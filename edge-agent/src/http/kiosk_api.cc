@@ -6,6 +6,7 @@
 
 #include "http/params.h"
 #include "vend/http/static_files.h"
+#include "vend/url.h"
 
 namespace vend::edge::http {
 namespace {
@@ -58,21 +59,6 @@ const char* MethodLabel(const std::string& method) {
     if (method == m) return m;
   }
   return "other";
-}
-
-std::vector<std::string> Segments(const std::string& path) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : path) {
-    if (c == '/') {
-      if (!cur.empty()) out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(std::move(cur));
-  return out;
 }
 
 // user_name is the kiosk customer's credential: missing → 401, ill-typed → 400.
@@ -161,7 +147,7 @@ HttpResponse KioskApi::Handle(const HttpRequest& req) {
 }
 
 HttpResponse KioskApi::Dispatch(const HttpRequest& req, std::string& route) {
-  const auto seg = Segments(req.path);
+  const auto seg = PathSegments(req.path);
   const bool get = req.method == "GET" || req.method == "HEAD";
   const bool post = req.method == "POST";
   auto method_not_allowed = [&](const char* allow) {

@@ -3,15 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "vend/url.h"
+
 namespace vend::edge::http {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Parses "a=1&b=2" into `out` (later keys win). 400 on a malformed escape.
 Status ParseForm(std::string_view s, nlohmann::json& out,
@@ -42,26 +37,6 @@ std::string MediaType(const std::string& content_type) {
 std::string Quote(std::string_view key) { return "'" + std::string(key) + "'"; }
 
 }  // namespace
-
-std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 Result<Params> Params::FromRequest(const HttpRequest& req) {
   Params p;

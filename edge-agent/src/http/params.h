@@ -20,10 +20,6 @@ using vend::http::HttpRequest;
 using vend::http::HttpResponse;
 using vend::http::HttpStatusFor;
 
-// Percent-decodes `s` (and '+' as space when `plus_is_space`). nullopt on a malformed
-// escape.
-std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);
-
 class Params {
  public:
   // 400 for malformed JSON or a non-object JSON body or a bad form escape, 415 for an

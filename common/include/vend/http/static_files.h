@@ -31,8 +31,4 @@ HttpResponse ServeStatic(const HttpRequest& request, const StaticFilesOptions& o
 // unknown.
 std::string ContentTypeFor(const std::filesystem::path& file);
 
-// Percent-decodes `s` (and '+' as space when `plus_is_space`). nullopt on a malformed
-// escape.
-std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);
-
 }  // namespace vend::http
