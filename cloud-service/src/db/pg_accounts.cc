@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "db/pg_run.h"
+
 namespace vend::cloud::db {
 namespace {
 
@@ -44,40 +46,6 @@ std::string Hex(const std::string& bytes) {
   }
   return out;
 }
-
-Status Unavailable(const std::string& what, const std::exception& e) {
-  return Status(Code::kUnavailable, "db_unavailable", what + ": " + e.what());
-}
-
-// Runs `fn(conn)` on a leased connection, turning libpqxx exceptions into a Status; a
-// broken connection is replaced and `fn` runs once more (nothing was committed), as in
-// pg_store.cc.
-template <typename T, typename Fn>
-Result<T> WithConnection(PgPool& pool, const char* what, Fn&& fn) {
-  for (int attempt = 1;; ++attempt) {
-    auto lease = pool.Acquire();
-    if (!lease.ok()) return lease.status();
-    try {
-      return fn(lease->conn());
-    } catch (const pqxx::broken_connection& e) {
-      lease->MarkBroken();
-      if (attempt < 2) {
-        spdlog::warn("db {}: connection broken, retrying on a new one: {}", what, e.what());
-        continue;
-      }
-      return Unavailable(what, e);
-    } catch (const pqxx::in_doubt_error& e) {
-      lease->MarkBroken();
-      return Unavailable(what, e);
-    } catch (const std::exception& e) {
-      if (!lease->conn().is_open()) lease->MarkBroken();
-      spdlog::error("db {} failed: {}", what, e.what());
-      return Internal(std::string(what) + " failed: " + e.what());
-    }
-  }
-}
-
-Status ToStatus(const Result<bool>& r) { return r.ok() ? Status::Ok() : r.status(); }
 
 Status UsernameTaken(const std::string& name) {
   return Status(Code::kConflict, "username_taken", "username '" + name + "' is taken");

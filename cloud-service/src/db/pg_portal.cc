@@ -4,6 +4,8 @@
 
 #include <pqxx/pqxx>
 
+#include "db/pg_run.h"
+
 namespace vend::cloud::db {
 namespace {
 
@@ -16,23 +18,6 @@ using nlohmann::json;
 #define VEND_TS(param) "('epoch'::timestamptz + " param "::bigint * interval '1 microsecond')"
 // Midnight UTC today.
 #define VEND_TODAY "(date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
-
-template <typename T, typename Fn>
-Result<T> ReadOnly(PgPool& pool, const char* what, Fn&& fn) {
-  auto lease = pool.Acquire();
-  if (!lease.ok()) return lease.status();
-  try {
-    pqxx::read_transaction tx(lease->conn());
-    return fn(tx);
-  } catch (const pqxx::broken_connection& e) {
-    lease->MarkBroken();
-    return Status(Code::kUnavailable, "db_unavailable", std::string(what) + ": " + e.what());
-  } catch (const std::exception& e) {
-    if (!lease->conn().is_open()) lease->MarkBroken();
-    spdlog::error("db {} failed: {}", what, e.what());
-    return Internal(std::string(what) + " failed: " + e.what());
-  }
-}
 
 json Nullable(const pqxx::field& f) { return f.is_null() ? json() : json(f.c_str()); }
 json NullableInt(const pqxx::field& f) { return f.is_null() ? json() : json(f.as<int64_t>()); }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "core/projection.h"
+#include "db/pg_run.h"
 #include "vend/ids.h"
 
 namespace vend::cloud::db {
@@ -161,43 +162,6 @@ const std::vector<Statement>& Statements() {
   };
   return kStatements;
 }
-
-Status Unavailable(const std::string& what, const std::exception& e) {
-  return Status(Code::kUnavailable, "db_unavailable", what + ": " + e.what());
-}
-
-// Runs `fn(conn)` on a leased connection, turning libpqxx exceptions into a Status.
-// A connection that turns out broken (e.g. the server restarted while it sat in the
-// pool) is replaced and `fn` runs once more: nothing was committed, since a failure
-// during COMMIT itself is in_doubt_error, which is never retried.
-template <typename T, typename Fn>
-Result<T> WithConnection(PgPool& pool, const char* what, Fn&& fn) {
-  for (int attempt = 1;; ++attempt) {
-    auto lease = pool.Acquire();
-    if (!lease.ok()) return lease.status();
-    try {
-      return fn(lease->conn());
-    } catch (const pqxx::broken_connection& e) {
-      lease->MarkBroken();
-      if (attempt < 2) {
-        spdlog::warn("db {}: connection broken, retrying on a new one: {}", what, e.what());
-        continue;
-      }
-      return Unavailable(what, e);
-    } catch (const pqxx::in_doubt_error& e) {
-      lease->MarkBroken();
-      return Unavailable(what, e);
-    } catch (const std::exception& e) {
-      // A statement error leaves the connection usable (the transaction's destructor
-      // rolled back); one that also lost the connection shows as closed.
-      if (!lease->conn().is_open()) lease->MarkBroken();
-      spdlog::error("db {} failed: {}", what, e.what());
-      return Internal(std::string(what) + " failed: " + e.what());
-    }
-  }
-}
-
-Status ToStatus(const Result<bool>& r) { return r.ok() ? Status::Ok() : r.status(); }
 
 json OrdersJson(const std::vector<core::OrderRow>& rows) {
   json a = json::array();
